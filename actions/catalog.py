@@ -1,0 +1,28 @@
+"""The names of the steps a plan may list and what each one needs (no code, so plans can validate)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    needs: tuple[str, ...] = ()
+    """Hard dependencies: when one fails, this step is skipped."""
+    after: tuple[str, ...] = ()
+    """Soft ordering: waits for these to finish (whatever their outcome) when they are in the plan."""
+    summary: str = ""
+
+
+CATALOG: dict[str, StepSpec] = {
+    spec.name: spec
+    for spec in (
+        StepSpec("create_channel", summary="create the incident channel"),
+        StepSpec("invite_responders", needs=("create_channel",), summary="invite the responders"),
+        StepSpec("post_intro", needs=("create_channel",), summary="post the intro message in the channel"),
+        StepSpec("announce", after=("create_channel",), summary="announce the incident with its links"),
+    )
+}
+
+DEFAULT_START_STEPS: tuple[str, ...] = ("create_channel", "invite_responders", "post_intro", "announce")

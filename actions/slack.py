@@ -1,0 +1,236 @@
+"""Slack Web API gateway: the calls the bot makes, with retries, timeouts and one error type."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import IntegrationError, TransientError
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_CODES = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+INVITE_BATCH = 100  # conversations.invite takes at most 100 users per call
+
+
+class _ServerErrorRetry(AsyncServerErrorRetryHandler):
+    """Slack's own handler retries 500 and 503 only; gateways also answer 502 and 504."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code in (500, 502, 503, 504)
+
+
+def build_client(token: str, base_url: str, timeout: float) -> AsyncWebClient:
+    """An AsyncWebClient that retries 429 (honouring Retry-After), 5xx and connection errors."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=int(max(timeout, 1)),
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            _ServerErrorRetry(max_retry_count=2),
+        ],
+    )
+
+
+class SlackGateway:
+    """The Slack calls of the bot. Every failure comes out as IntegrationError or TransientError."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self.bot_user_id: str | None = None
+        self._groups: dict[str, str] | None = None
+
+    async def call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            # The typed methods know each method's encoding (form for reads, JSON for blocks).
+            response = await getattr(self.client, method.replace(".", "_"))(**kwargs)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            code = str(exc.response.get("error") or f"http_{status}") if isinstance(
+                exc.response.data, dict) else f"http_{status}"
+            if status == 429 or status >= 500 or code in TRANSIENT_CODES:
+                retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
+                raise TransientError("slack", code, method,
+                                     retry_after=float(retry_after) if retry_after else None) from None
+            raise IntegrationError("slack", code, method) from None
+        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError, OSError) as exc:
+            raise TransientError("slack", type(exc).__name__, method) from None
+        data = response.data
+        assert isinstance(data, dict)
+        return data
+
+    async def auth_test(self) -> dict[str, Any]:
+        data = await self.call("auth.test")
+        self.bot_user_id = data.get("user_id")
+        return data
+
+    # --- channels -------------------------------------------------------------------------------
+
+    async def resolve_channel(self, name_or_id: str) -> str:
+        """`#incidents` or `C0123` -> channel ID. Raises IntegrationError(channel_not_found)."""
+        if not name_or_id.startswith("#"):
+            return name_or_id
+        found = await self.find_channel(name_or_id[1:])
+        if found is None:
+            raise IntegrationError("slack", "channel_not_found", name_or_id)
+        return str(found["id"])
+
+    async def find_channel(self, name: str) -> dict[str, Any] | None:
+        cursor = ""
+        while True:
+            data = await self.call(
+                "conversations.list", types="public_channel,private_channel", exclude_archived=False,
+                limit=1000, cursor=cursor,
+            )
+            for channel in data.get("channels", []):
+                if channel.get("name") == name:
+                    return dict(channel)
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return None
+
+    async def join(self, channel: str) -> None:
+        try:
+            await self.call("conversations.join", channel=channel)
+        except IntegrationError as exc:
+            if exc.code not in ("method_not_supported_for_channel_type", "already_in_channel"):
+                raise
+
+    async def create_channel(self, name: str) -> dict[str, Any]:
+        data = await self.call("conversations.create", name=name, is_private=False)
+        return dict(data["channel"])
+
+    async def set_topic(self, channel: str, topic: str) -> None:
+        await self.call("conversations.setTopic", channel=channel, topic=topic[:250])
+
+    async def invite(self, channel: str, users: Sequence[str]) -> list[dict[str, str]]:
+        """Invite in batches of 100; returns per-user errors (already in channel is not an error)."""
+        errors: list[dict[str, str]] = []
+        for start in range(0, len(users), INVITE_BATCH):
+            batch = list(users[start : start + INVITE_BATCH])
+            try:
+                data = await self.call("conversations.invite", channel=channel, users=",".join(batch), force=True)
+            except IntegrationError as exc:
+                if exc.code == "already_in_channel":
+                    continue
+                raise
+            for error in data.get("errors", []) or []:
+                if error.get("error") not in ("already_in_channel", "cant_invite_self"):
+                    errors.append({"user": str(error.get("user")), "error": str(error.get("error"))})
+        return errors
+
+    # --- people ---------------------------------------------------------------------------------
+
+    async def user_by_email(self, email: str) -> str | None:
+        try:
+            data = await self.call("users.lookupByEmail", email=email)
+        except IntegrationError as exc:
+            if exc.code == "users_not_found":
+                return None
+            raise
+        return str(data["user"]["id"])
+
+    async def usergroup_id(self, handle_or_id: str) -> str | None:
+        if not handle_or_id.startswith("@"):
+            return handle_or_id
+        handle = handle_or_id[1:]
+        if self._groups is None or handle not in self._groups:
+            data = await self.call("usergroups.list", include_disabled=False)
+            self._groups = {g["handle"]: g["id"] for g in data.get("usergroups", [])}
+        return self._groups.get(handle)
+
+    async def usergroup_members(self, handle_or_id: str) -> list[str] | None:
+        """Members of a user group, or None when it does not exist."""
+        group_id = await self.usergroup_id(handle_or_id)
+        if group_id is None:
+            return None
+        try:
+            data = await self.call("usergroups.users.list", usergroup=group_id)
+        except IntegrationError as exc:
+            if exc.code in ("no_such_subteam", "subteam_not_found"):
+                return None
+            raise
+        return [str(u) for u in data.get("users", [])]
+
+    # --- messages -------------------------------------------------------------------------------
+
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        kwargs: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+        if blocks is not None:
+            kwargs["blocks"] = blocks
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        if metadata:
+            kwargs["metadata"] = metadata
+        data = await self.call("chat.postMessage", **kwargs)
+        return str(data["ts"])
+
+    async def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        await self.call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    async def ephemeral(self, channel: str, user: str, text: str) -> None:
+        await self.call("chat.postEphemeral", channel=channel, user=user, text=text)
+
+    async def find_marked(
+        self, channel: str, event_type: str, key: str, thread_ts: str | None = None
+    ) -> str | None:
+        """The ts of a message the bot already posted with this metadata (used to stay idempotent)."""
+        if thread_ts:
+            data = await self.call("conversations.replies", channel=channel, ts=thread_ts,
+                                   include_all_metadata=True, limit=200)
+        else:
+            data = await self.call("conversations.history", channel=channel, include_all_metadata=True,
+                                   limit=200)
+        for message in data.get("messages", []):
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get("key") == key:
+                return str(message["ts"])
+        return None
+
+    async def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            data = await self.call("chat.getPermalink", channel=channel, message_ts=ts)
+        except IntegrationError:
+            return None
+        return str(data.get("permalink")) or None
+
+    # --- workflow steps -------------------------------------------------------------------------
+
+    async def complete_function(self, execution_id: str, outputs: dict[str, Any]) -> None:
+        await self.call("functions.completeSuccess", function_execution_id=execution_id, outputs=outputs)
+
+    async def fail_function(self, execution_id: str, error: str) -> None:
+        await self.call("functions.completeError", function_execution_id=execution_id, error=error)

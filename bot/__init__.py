@@ -1,0 +1,1 @@
+"""The incident bot process: configuration, plans, lifecycle service, wiring and CLI."""

@@ -1,0 +1,221 @@
+"""Response plans: YAML files in plans/, validated into typed objects with file:line errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from actions.catalog import CATALOG, DEFAULT_START_STEPS
+from bot.errors import PlanError
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP = re.compile(r"^(@[a-z0-9][a-z0-9._-]*|S[A-Z0-9]{2,})$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
+_LEVEL = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class People(_Model):
+    """Who, by user ID (U...), user group (`@handle` or S... ID) and email."""
+
+    users: tuple[str, ...] = ()
+    usergroups: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+    @field_validator("users")
+    @classmethod
+    def _users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not _USER_ID.match(user):
+                raise ValueError(f"{user!r} is not a Slack user ID (like U01ABCDEF)")
+        return value
+
+    @field_validator("usergroups")
+    @classmethod
+    def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for group in value:
+            if not _GROUP.match(group):
+                raise ValueError(f"{group!r} is not a user group handle (like @sre-oncall) or ID (S...)")
+        return value
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for email in value:
+            if not _EMAIL.match(email):
+                raise ValueError(f"{email!r} is not an email address")
+        return value
+
+    @property
+    def empty(self) -> bool:
+        return not (self.users or self.usergroups or self.emails)
+
+
+class Permissions(_Model):
+    """Who may confirm or cancel a declaration; an empty list means anyone."""
+
+    confirm: People = People()
+    cancel: People = People()
+
+
+def _check_steps(steps: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for step in steps:
+        if step not in CATALOG:
+            raise ValueError(f"unknown step {step!r} (known: {', '.join(sorted(CATALOG))})")
+        if step in seen:
+            raise ValueError(f"step {step!r} is listed twice")
+        seen.add(step)
+    for step in steps:
+        for need in CATALOG[step].needs:
+            if need not in seen:
+                raise ValueError(f"step {step!r} needs {need!r}, which is not in the list")
+
+
+class Level(_Model):
+    name: str = Field(min_length=1, max_length=40)
+    description: str = Field(min_length=1, max_length=500)
+    responders: People = People()
+    on_start: tuple[str, ...] | None = None
+
+    @field_validator("on_start")
+    @classmethod
+    def _steps(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            _check_steps(value)
+        return value
+
+
+class Plan(_Model):
+    name: str = "default"
+    announce_channel: str = Field(min_length=2, max_length=80)
+    channel_prefix: str = "inc"
+    responders: People = People()
+    permissions: Permissions = Permissions()
+    on_start: tuple[str, ...] = DEFAULT_START_STEPS
+    levels: dict[str, Level] = Field(min_length=1)
+
+    @field_validator("channel_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX.match(value):
+            raise ValueError("must be 1-20 characters of a-z, 0-9, - and _, starting with a letter or digit")
+        return value
+
+    @field_validator("announce_channel")
+    @classmethod
+    def _announce(cls, value: str) -> str:
+        if not re.match(r"^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$", value):
+            raise ValueError("must be a channel name like #incidents or a channel ID like C0123ABC")
+        return value
+
+    @field_validator("on_start")
+    @classmethod
+    def _steps(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check_steps(value)
+        return value
+
+    @model_validator(mode="after")
+    def _levels(self) -> Plan:
+        for key in self.levels:
+            if not _LEVEL.match(key):
+                raise ValueError(f"level {key!r} must be 1-20 letters, digits, - or _ (like P1)")
+        return self
+
+    def level(self, key: str) -> Level:
+        try:
+            return self.levels[key]
+        except KeyError:
+            raise KeyError(key) from None
+
+    def start_steps(self, level: str) -> tuple[str, ...]:
+        steps = self.levels[level].on_start
+        return self.on_start if steps is None else steps
+
+    def responders_for(self, level: str) -> People:
+        extra = self.levels[level].responders
+        return People(
+            users=tuple(dict.fromkeys(self.responders.users + extra.users)),
+            usergroups=tuple(dict.fromkeys(self.responders.usergroups + extra.usergroups)),
+            emails=tuple(dict.fromkeys(self.responders.emails + extra.emails)),
+        )
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+    """The 1-based line of the YAML node at `loc`, or of its deepest existing parent."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    node, line = value, key.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def parse_plan(text: str, source: str, name: str = "default") -> Plan:
+    """Validate one plan's YAML text. Raises PlanError naming `source`, the line and the field."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PlanError([f"{where}: invalid YAML: {problem}"]) from exc
+    if not isinstance(data, dict):
+        raise PlanError([f"{source}:1: a plan must be a mapping (announce_channel, levels, ...)"])
+    try:
+        return Plan.model_validate({"name": name, **data})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            field = ".".join(str(p) for p in loc) or "(plan)"
+            line = _line_of(node, loc)
+            where = f"{source}:{line}" if line else source
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {field}: {message}")
+        raise PlanError(problems) from exc
+
+
+def load_plans(directory: str | Path) -> dict[str, Plan]:
+    """Every *.yaml / *.yml in `directory`, by file stem. Raises PlanError listing every problem."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise PlanError([f"{folder}: PLANS_DIR is not a directory"])
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not files:
+        raise PlanError([f"{folder}: no plan files (*.yaml) found"])
+    plans: dict[str, Plan] = {}
+    problems: list[str] = []
+    for file in files:
+        try:
+            plans[file.stem] = parse_plan(file.read_text(encoding="utf-8"), str(file), file.stem)
+        except PlanError as exc:
+            problems.extend(exc.problems)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{file}: cannot read: {exc}")
+    if problems:
+        raise PlanError(problems)
+    return plans
+
+
+def default_plan(plans: dict[str, Plan]) -> Plan:
+    return plans["default"] if "default" in plans else plans[sorted(plans)[0]]

@@ -1,0 +1,335 @@
+"""The Web API methods of the emulator: each takes the call's arguments and answers as Slack does."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.slack.blockkit import BlockError, validate_blocks, validate_view
+from sandbox.slack.workspace import Ephemeral, Message, View, Workspace
+
+_NAME = re.compile(r"^[a-z0-9_-]+$")
+TRIGGER_TTL = 3.0
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, **extra: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.extra = extra
+
+
+def _bool(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise ApiError("invalid_arguments") from None
+    return value
+
+
+class WebApi:
+    def __init__(self, ws: Workspace, on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.ws = ws
+        self.on_event = on_event or (lambda event: None)
+        self.methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.post_message,
+            "chat.update": self.update,
+            "chat.postEphemeral": self.post_ephemeral,
+            "chat.getPermalink": self.permalink,
+            "conversations.create": self.create,
+            "conversations.setTopic": self.set_topic,
+            "conversations.invite": self.invite,
+            "conversations.join": self.join,
+            "conversations.info": self.info,
+            "conversations.list": self.list,
+            "conversations.history": self.history,
+            "conversations.replies": self.replies,
+            "conversations.archive": self.archive,
+            "users.info": self.users_info,
+            "users.lookupByEmail": self.lookup_email,
+            "usergroups.list": self.usergroups_list,
+            "usergroups.users.list": self.usergroup_users,
+            "views.open": self.views_open,
+            "views.update": self.views_update,
+            "views.publish": self.views_publish,
+            "functions.completeSuccess": self.complete_success,
+            "functions.completeError": self.complete_error,
+        }
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _channel(self, args: dict[str, Any], key: str = "channel"):  # type: ignore[no-untyped-def]
+        channel_id = args.get(key)
+        if not channel_id:
+            raise ApiError("channel_not_found")
+        channel = self.ws.channels.get(str(channel_id))
+        if channel is None:
+            channel = self.ws.channel_by_name(str(channel_id)) if str(channel_id).startswith("#") else None
+        if channel is None:
+            raise ApiError("channel_not_found")
+        return channel
+
+    def _blocks(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        blocks = _json(args.get("blocks")) if args.get("blocks") is not None else []
+        try:
+            validate_blocks(blocks)
+        except BlockError as exc:
+            raise ApiError("invalid_blocks", errors=[str(exc)]) from None
+        return list(blocks)
+
+    # --- methods --------------------------------------------------------------------------------
+
+    def auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"user_id": self.ws.bot.id, "user": self.ws.bot.name, "team_id": self.ws.team_id,
+                "bot_id": "B0BOT", "team": "Sandbox", "url": "https://sandbox.slack.test/"}
+
+    def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        if channel.is_archived:
+            raise ApiError("is_archived")
+        if self.ws.bot.id not in channel.members:
+            raise ApiError("not_in_channel")
+        text = str(args.get("text") or "")
+        blocks = self._blocks(args)
+        if not text and not blocks:
+            raise ApiError("no_text")
+        if len(text) > 40_000:
+            raise ApiError("msg_too_long")
+        thread_ts = args.get("thread_ts") or None
+        if thread_ts and channel.find(str(thread_ts)) is None:
+            raise ApiError("thread_not_found")
+        metadata = _json(args.get("metadata")) if args.get("metadata") else None
+        message = Message(self.ws.new_ts(), self.ws.bot.id, text, blocks, thread_ts, metadata, bot=True)
+        channel.messages.append(message)
+        self.on_event({"type": "message", "channel": channel.id, "user": self.ws.bot.id, "bot_id": "B0BOT",
+                       "text": text, "ts": message.ts, **({"thread_ts": thread_ts} if thread_ts else {})})
+        return {"channel": channel.id, "ts": message.ts, "message": message.as_api()}
+
+    def update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        message = channel.find(str(args.get("ts")))
+        if message is None:
+            raise ApiError("message_not_found")
+        if not message.bot:
+            raise ApiError("cant_update_message")
+        blocks = self._blocks(args) if "blocks" in args else message.blocks
+        message.text = str(args.get("text") or message.text)
+        message.blocks = blocks
+        message.edited = True
+        return {"channel": channel.id, "ts": message.ts, "text": message.text}
+
+    def post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        user = str(args.get("user"))
+        if user not in self.ws.users:
+            raise ApiError("user_not_found")
+        if user not in channel.members:
+            raise ApiError("user_not_in_channel")
+        blocks = self._blocks(args)
+        self.ws.ephemerals.append(Ephemeral(channel.id, user, str(args.get("text") or ""), blocks))
+        return {"message_ts": self.ws.new_ts()}
+
+    def permalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        ts = str(args.get("message_ts"))
+        if channel.find(ts) is None:
+            raise ApiError("message_not_found")
+        return {"channel": channel.id, "permalink": f"https://sandbox.slack.test/archives/{channel.id}/p{ts.replace('.', '')}"}
+
+    def create(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args.get("name") or "")
+        if not name:
+            raise ApiError("invalid_name_required")
+        if len(name) > 80:
+            raise ApiError("invalid_name_maxlength")
+        if not _NAME.match(name):
+            raise ApiError("invalid_name_specials")
+        if self.ws.channel_by_name(name) is not None:
+            raise ApiError("name_taken")
+        channel = self.ws.add_channel(name, [self.ws.bot.id], is_private=_bool(args.get("is_private")),
+                                      creator=self.ws.bot.id)
+        return {"channel": channel.as_api()}
+
+    def set_topic(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        if self.ws.bot.id not in channel.members:
+            raise ApiError("not_in_channel")
+        topic = str(args.get("topic") or "")
+        if len(topic) > 250:
+            raise ApiError("too_long")
+        channel.topic = topic
+        return {"channel": channel.as_api()}
+
+    def invite(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        if channel.is_archived:
+            raise ApiError("is_archived")
+        if self.ws.bot.id not in channel.members:
+            raise ApiError("not_in_channel")
+        raw = args.get("users") or ""
+        users = [u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()]
+        if not users:
+            raise ApiError("no_user")
+        if len(users) > 1000:
+            raise ApiError("too_many_users")
+        errors = []
+        for user in users:
+            if user not in self.ws.users:
+                errors.append({"user": user, "ok": False, "error": "user_not_found"})
+            elif user == self.ws.bot.id:
+                errors.append({"user": user, "ok": False, "error": "cant_invite_self"})
+            elif user in channel.members:
+                errors.append({"user": user, "ok": False, "error": "already_in_channel"})
+        if errors and not _bool(args.get("force")):
+            raise ApiError(errors[0]["error"])
+        if len(errors) == len(users):
+            raise ApiError(errors[0]["error"], errors=errors)
+        for user in users:
+            if user in self.ws.users and user != self.ws.bot.id:
+                channel.members.add(user)
+        result: dict[str, Any] = {"channel": channel.as_api()}
+        if errors:
+            result["errors"] = errors
+        return result
+
+    def join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        if channel.is_private:
+            raise ApiError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise ApiError("is_archived")
+        channel.members.add(self.ws.bot.id)
+        return {"channel": channel.as_api()}
+
+    def info(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": self._channel(args).as_api()}
+
+    def list(self, args: dict[str, Any]) -> dict[str, Any]:
+        exclude = _bool(args.get("exclude_archived"))
+        channels = [c for c in self.ws.channels.values() if not (exclude and c.is_archived)]
+        channels = [c for c in channels if not c.is_private or self.ws.bot.id in c.members]
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        start = int(args.get("cursor") or 0)
+        page = channels[start : start + limit]
+        next_cursor = str(start + limit) if start + limit < len(channels) else ""
+        return {"channels": [c.as_api() for c in page], "response_metadata": {"next_cursor": next_cursor}}
+
+    def _read(self, args: dict[str, Any]):  # type: ignore[no-untyped-def]
+        channel = self._channel(args)
+        if channel.is_private and self.ws.bot.id not in channel.members:
+            raise ApiError("channel_not_found")
+        return channel
+
+    def history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._read(args)
+        meta = _bool(args.get("include_all_metadata"))
+        top = [m for m in channel.messages if not m.thread_ts or m.thread_ts == m.ts]
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        return {"messages": [m.as_api(meta) for m in reversed(top)][:limit], "has_more": False}
+
+    def replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._read(args)
+        ts = str(args.get("ts"))
+        parent = channel.find(ts)
+        if parent is None:
+            raise ApiError("thread_not_found")
+        meta = _bool(args.get("include_all_metadata"))
+        thread = [parent] + [m for m in channel.messages if m.thread_ts == ts and m.ts != ts]
+        return {"messages": [m.as_api(meta) for m in thread], "has_more": False}
+
+    def archive(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        if channel.is_archived:
+            raise ApiError("already_archived")
+        channel.is_archived = True
+        return {}
+
+    def users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.ws.users.get(str(args.get("user")))
+        if user is None:
+            raise ApiError("user_not_found")
+        return {"user": {"id": user.id, "name": user.name, "real_name": user.name, "is_bot": user.is_bot,
+                         "profile": {"email": user.email, "real_name": user.name}}}
+
+    def lookup_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email") or "").lower()
+        user = next((u for u in self.ws.users.values() if (u.email or "").lower() == email), None)
+        if user is None:
+            raise ApiError("users_not_found")
+        return {"user": {"id": user.id, "name": user.name}}
+
+    def usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"usergroups": [{"id": g.id, "handle": g.handle, "name": g.handle, "user_count": len(g.users)}
+                               for g in self.ws.usergroups.values()]}
+
+    def usergroup_users(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = self.ws.usergroups.get(str(args.get("usergroup")))
+        if group is None:
+            raise ApiError("no_such_subteam")
+        return {"users": list(group.users)}
+
+    def _check_view(self, view: Any) -> dict[str, Any]:
+        view = _json(view)
+        try:
+            validate_view(view)
+        except BlockError as exc:
+            raise ApiError("invalid_arguments", response_metadata={"messages": [str(exc)]}) from None
+        return dict(view)
+
+    def views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        trigger = str(args.get("trigger_id") or "")
+        issued = self.ws.triggers.pop(trigger, None)
+        if issued is None:
+            raise ApiError("invalid_trigger_id")
+        user, at = issued
+        if time.monotonic() - at > TRIGGER_TTL:
+            raise ApiError("expired_trigger_id")
+        view = self._check_view(args.get("view"))
+        opened = View(self.ws.new_id("V"), user, view)
+        self.ws.views[opened.id] = opened
+        return {"view": {"id": opened.id, **view}}
+
+    def views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        opened = self.ws.views.get(str(args.get("view_id")))
+        if opened is None:
+            raise ApiError("not_found")
+        opened.view = self._check_view(args.get("view"))
+        return {"view": {"id": opened.id, **opened.view}}
+
+    def views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user_id"))
+        if user not in self.ws.users:
+            raise ApiError("user_not_found")
+        view = self._check_view(args.get("view"))
+        if len(json.dumps(view)) > 250_000:
+            raise ApiError("view_too_large")
+        home_id = f"VHOME{user}"
+        self.ws.views[home_id] = View(home_id, user, view)
+        return {"view": {"id": home_id, **view}}
+
+    def _execution(self, args: dict[str, Any]):  # type: ignore[no-untyped-def]
+        execution = self.ws.executions.get(str(args.get("function_execution_id")))
+        if execution is None:
+            raise ApiError("function_execution_not_found")
+        if execution.state != "pending":
+            raise ApiError("function_execution_already_completed")
+        return execution
+
+    def complete_success(self, args: dict[str, Any]) -> dict[str, Any]:
+        execution = self._execution(args)
+        execution.state, execution.outputs = "completed", dict(_json(args.get("outputs") or {}))
+        return {}
+
+    def complete_error(self, args: dict[str, Any]) -> dict[str, Any]:
+        execution = self._execution(args)
+        execution.state, execution.error = "failed", str(args.get("error") or "")
+        return {}

@@ -1,0 +1,356 @@
+"""SQLite implementation of the store (aiosqlite, WAL, versioned migrations)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import ConfigError, IncidentNotFound
+from bot.models import Incident, State, StepRecord, StepStatus, TimelineEntry
+
+KEY_PREFIX = "INC-"
+_KEY_RE = re.compile(r"^\s*INC-(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def incident_key(incident_id: int) -> str:
+    return f"{KEY_PREFIX}{incident_id}"
+
+
+def parse_key(key: str) -> int | None:
+    """`INC-42` (any case) -> 42; anything else -> None."""
+    match = _KEY_RE.match(key)
+    return int(match.group(1)) if match else None
+
+
+def path_from_url(url: str) -> str:
+    """`sqlite:///./incidents.db` -> `./incidents.db`; `sqlite:////var/x.db` -> `/var/x.db`."""
+    if not url.startswith("sqlite:///"):
+        raise ConfigError("DATABASE_URL", "must look like sqlite:///path/to/incidents.db")
+    path = url.removeprefix("sqlite:///")
+    if not path:
+        raise ConfigError("DATABASE_URL", "names no file")
+    return path
+
+
+def _ts(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _incident(row: aiosqlite.Row) -> Incident:
+    declared_at = _dt(row["declared_at"])
+    assert declared_at is not None
+    return Incident(
+        id=row["id"],
+        key=incident_key(row["id"]),
+        title=row["title"],
+        level=row["level"],
+        plan=row["plan"],
+        state=State(row["state"]),
+        source=row["source"],
+        declared_by=row["declared_by"],
+        declared_at=declared_at,
+        announce_channel=row["announce_channel"],
+        declaration_ts=row["declaration_ts"],
+        function_execution_id=row["function_execution_id"],
+        confirmed_by=row["confirmed_by"],
+        confirmed_at=_dt(row["confirmed_at"]),
+        cancelled_by=row["cancelled_by"],
+        cancelled_at=_dt(row["cancelled_at"]),
+        channel_id=row["channel_id"],
+        channel_name=row["channel_name"],
+    )
+
+
+def _step(row: aiosqlite.Row) -> StepRecord:
+    return StepRecord(
+        incident_id=row["incident_id"],
+        phase=row["phase"],
+        name=row["name"],
+        status=StepStatus(row["status"]),
+        attempts=row["attempts"],
+        result=json.loads(row["result"] or "{}"),
+        error=row["error"],
+        started_at=_dt(row["started_at"]),
+        finished_at=_dt(row["finished_at"]),
+    )
+
+
+class SqliteStore:
+    """One aiosqlite connection; multi-statement writes are serialised and run in BEGIN IMMEDIATE."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str) -> SqliteStore:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None, timeout=10)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=10000")
+        store = cls(conn)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def _migrate(self) -> None:
+        async with self._tx() as db:
+            await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            async with db.execute("SELECT MAX(version) FROM schema_version") as cur:
+                row = await cur.fetchone()
+            current = (row[0] if row else None) or 0
+            files = sorted(
+                (f for f in resources.files("storage.migrations").iterdir() if f.name.endswith(".sql")),
+                key=lambda f: f.name,
+            )
+            for file in files:
+                version = int(file.name.split("_", 1)[0])
+                if version <= current:
+                    continue
+                for statement in file.read_text(encoding="utf-8").split(";"):
+                    if statement.strip():
+                        await db.execute(statement)
+                await db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    async def _timeline(
+        self, db: aiosqlite.Connection, incident_id: int, at: datetime, actor: str | None, kind: str,
+        detail: dict[str, Any],
+    ) -> None:
+        await db.execute(
+            "INSERT INTO timeline (incident_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)",
+            (incident_id, _ts(at), actor, kind, json.dumps(detail, sort_keys=True)),
+        )
+
+    async def _fetch_incident(self, db: aiosqlite.Connection, incident_id: int) -> Incident:
+        async with db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise IncidentNotFound(f"{incident_key(incident_id)} does not exist")
+        return _incident(row)
+
+    async def create_incident(
+        self,
+        *,
+        title: str,
+        level: str,
+        plan: str,
+        source: str,
+        declared_by: str,
+        at: datetime,
+        announce_channel: str | None = None,
+        function_execution_id: str | None = None,
+    ) -> Incident:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO incidents (title, level, plan, state, source, declared_by, declared_at,"
+                " announce_channel, function_execution_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (title, level, plan, State.DECLARED, source, declared_by, _ts(at), announce_channel,
+                 function_execution_id),
+            )
+            incident_id = cur.lastrowid
+            assert incident_id is not None
+            await self._timeline(db, incident_id, at, declared_by, "declared",
+                                 {"title": title, "level": level, "source": source})
+            return await self._fetch_incident(db, incident_id)
+
+    async def get_incident(self, incident_id: int) -> Incident:
+        return await self._fetch_incident(self._conn, incident_id)
+
+    async def get_incident_by_key(self, key: str) -> Incident:
+        incident_id = parse_key(key)
+        if incident_id is None:
+            raise IncidentNotFound(f"{key!r} is not an incident key (expected INC-<number>)")
+        return await self.get_incident(incident_id)
+
+    async def set_declaration_message(self, incident_id: int, channel: str, ts: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE incidents SET announce_channel = ?, declaration_ts = ? WHERE id = ?",
+                (channel, ts, incident_id),
+            )
+
+    async def set_channel(self, incident_id: int, channel_id: str, channel_name: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE incidents SET channel_id = ?, channel_name = ? WHERE id = ?",
+                (channel_id, channel_name, incident_id),
+            )
+
+    async def confirm(
+        self, incident_id: int, *, user: str, at: datetime, steps: Sequence[str], phase: str
+    ) -> Incident | None:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE incidents SET state = ?, confirmed_by = ?, confirmed_at = ?"
+                " WHERE id = ? AND state = ?",
+                (State.ACTIVE, user, _ts(at), incident_id, State.DECLARED),
+            )
+            if cur.rowcount != 1:
+                return None
+            await db.executemany(
+                "INSERT OR IGNORE INTO steps (incident_id, phase, name, status) VALUES (?, ?, ?, ?)",
+                [(incident_id, phase, name, StepStatus.PENDING) for name in steps],
+            )
+            await self._timeline(db, incident_id, at, user, "confirmed", {})
+            return await self._fetch_incident(db, incident_id)
+
+    async def cancel(self, incident_id: int, *, user: str, at: datetime) -> Incident | None:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE incidents SET state = ?, cancelled_by = ?, cancelled_at = ? WHERE id = ? AND state = ?",
+                (State.CANCELLED, user, _ts(at), incident_id, State.DECLARED),
+            )
+            if cur.rowcount != 1:
+                return None
+            await self._timeline(db, incident_id, at, user, "cancelled", {})
+            return await self._fetch_incident(db, incident_id)
+
+    async def list_steps(self, incident_id: int, phase: str) -> list[StepRecord]:
+        async with self._conn.execute(
+            "SELECT * FROM steps WHERE incident_id = ? AND phase = ? ORDER BY rowid", (incident_id, phase)
+        ) as cur:
+            return [_step(row) for row in await cur.fetchall()]
+
+    async def claim_step(self, incident_id: int, phase: str, name: str, at: datetime) -> StepRecord | None:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE steps SET status = ?, attempts = attempts + 1, started_at = ?, finished_at = NULL,"
+                " error = NULL WHERE incident_id = ? AND phase = ? AND name = ? AND status = ?",
+                (StepStatus.RUNNING, _ts(at), incident_id, phase, name, StepStatus.PENDING),
+            )
+            if cur.rowcount != 1:
+                return None
+            async with db.execute(
+                "SELECT * FROM steps WHERE incident_id = ? AND phase = ? AND name = ?", (incident_id, phase, name)
+            ) as c:
+                row = await c.fetchone()
+            assert row is not None
+            return _step(row)
+
+    async def finish_step(
+        self,
+        incident_id: int,
+        phase: str,
+        name: str,
+        *,
+        status: StepStatus,
+        at: datetime,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        async with self._tx() as db:
+            if result is None:
+                await db.execute(
+                    "UPDATE steps SET status = ?, error = ?, finished_at = ?"
+                    " WHERE incident_id = ? AND phase = ? AND name = ?",
+                    (status, error, _ts(at), incident_id, phase, name),
+                )
+            else:
+                await db.execute(
+                    "UPDATE steps SET status = ?, error = ?, finished_at = ?, result = ?"
+                    " WHERE incident_id = ? AND phase = ? AND name = ?",
+                    (status, error, _ts(at), json.dumps(result, sort_keys=True), incident_id, phase, name),
+                )
+            detail: dict[str, Any] = {"step": name, "status": str(status)}
+            if error:
+                detail["error"] = error
+            await self._timeline(db, incident_id, at, None, "step", detail)
+
+    async def save_step_result(self, incident_id: int, phase: str, name: str, result: dict[str, Any]) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE steps SET result = ? WHERE incident_id = ? AND phase = ? AND name = ?",
+                (json.dumps(result, sort_keys=True), incident_id, phase, name),
+            )
+
+    async def reset_steps(
+        self, incident_id: int, phase: str, statuses: Sequence[StepStatus], *, user: str | None, at: datetime
+    ) -> list[str]:
+        marks = ",".join("?" for _ in statuses)
+        async with self._tx() as db:
+            async with db.execute(
+                f"SELECT name FROM steps WHERE incident_id = ? AND phase = ? AND status IN ({marks})"
+                " ORDER BY rowid",
+                (incident_id, phase, *statuses),
+            ) as cur:
+                names = [row["name"] for row in await cur.fetchall()]
+            if names:
+                await db.execute(
+                    f"UPDATE steps SET status = ? WHERE incident_id = ? AND phase = ? AND status IN ({marks})",
+                    (StepStatus.PENDING, incident_id, phase, *statuses),
+                )
+                await self._timeline(db, incident_id, at, user, "retry", {"steps": names})
+            return names
+
+    async def release_running_steps(self) -> list[int]:
+        async with self._tx() as db:
+            await db.execute("UPDATE steps SET status = ? WHERE status = ?", (StepStatus.PENDING, StepStatus.RUNNING))
+            async with db.execute(
+                "SELECT DISTINCT incident_id FROM steps WHERE status = ? ORDER BY incident_id",
+                (StepStatus.PENDING,),
+            ) as cur:
+                return [row["incident_id"] for row in await cur.fetchall()]
+
+    async def undeclared_messages(self) -> list[Incident]:
+        async with self._conn.execute(
+            "SELECT * FROM incidents WHERE state = ? AND declaration_ts IS NULL ORDER BY id", (State.DECLARED,)
+        ) as cur:
+            return [_incident(row) for row in await cur.fetchall()]
+
+    async def add_timeline(
+        self, incident_id: int, *, at: datetime, actor: str | None, kind: str, detail: dict[str, Any]
+    ) -> None:
+        async with self._tx() as db:
+            await self._timeline(db, incident_id, at, actor, kind, detail)
+
+    async def timeline(self, incident_id: int) -> list[TimelineEntry]:
+        async with self._conn.execute(
+            "SELECT * FROM timeline WHERE incident_id = ? ORDER BY id", (incident_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            TimelineEntry(
+                incident_id=row["incident_id"],
+                at=datetime.fromisoformat(row["at"]),
+                actor=row["actor"],
+                kind=row["kind"],
+                detail=json.loads(row["detail"]),
+            )
+            for row in rows
+        ]
+
+
+async def open_store(database_url: str) -> SqliteStore:
+    return await SqliteStore.open(path_from_url(database_url))
