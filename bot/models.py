@@ -49,6 +49,9 @@ class Incident:
     cancelled_at: datetime | None = None
     channel_id: str | None = None
     channel_name: str | None = None
+    report_channel: str | None = None
+    report_ts: str | None = None
+    function_state: str | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,14 @@ class Store(Protocol):
 
     async def set_channel(self, incident_id: int, channel_id: str, channel_name: str) -> None: ...
 
+    async def set_report(self, incident_id: int, channel: str, ts: str) -> None:
+        """Where the list of failed steps (with its Retry button) was posted."""
+        ...
+
+    async def claim_function(self, incident_id: int, state: str) -> bool:
+        """Mark the workflow step finished (completed/failed) once; False when it already was."""
+        ...
+
     async def confirm(
         self, incident_id: int, *, user: str, at: datetime, steps: Sequence[str], phase: str
     ) -> Incident | None:

@@ -73,6 +73,9 @@ def _incident(row: aiosqlite.Row) -> Incident:
         cancelled_at=_dt(row["cancelled_at"]),
         channel_id=row["channel_id"],
         channel_name=row["channel_name"],
+        report_channel=row["report_channel"],
+        report_ts=row["report_ts"],
+        function_state=row["function_state"],
     )
 
 
@@ -207,6 +210,22 @@ class SqliteStore:
                 "UPDATE incidents SET channel_id = ?, channel_name = ? WHERE id = ?",
                 (channel_id, channel_name, incident_id),
             )
+
+    async def set_report(self, incident_id: int, channel: str, ts: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE incidents SET report_channel = ?, report_ts = ? WHERE id = ?", (channel, ts, incident_id)
+            )
+
+    async def claim_function(self, incident_id: int, state: str) -> bool:
+        """Mark the workflow step finished (completed/failed) once; False when it already was."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE incidents SET function_state = ? WHERE id = ? AND function_execution_id IS NOT NULL"
+                " AND function_state IS NULL",
+                (state, incident_id),
+            )
+            return cur.rowcount == 1
 
     async def confirm(
         self, incident_id: int, *, user: str, at: datetime, steps: Sequence[str], phase: str

@@ -16,7 +16,10 @@ CREATE TABLE incidents (
     cancelled_by TEXT,
     cancelled_at TEXT,
     channel_id TEXT,
-    channel_name TEXT
+    channel_name TEXT,
+    report_channel TEXT,
+    report_ts TEXT,
+    function_state TEXT
 );
 CREATE INDEX incidents_state ON incidents(state);
 

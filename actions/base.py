@@ -1,0 +1,43 @@
+"""What a step gets (StepContext) and returns (a result dict of resource ids and URLs)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock
+from bot.models import Incident, StepRecord
+from bot.plans import Plan
+
+if TYPE_CHECKING:
+    from actions.slack import SlackGateway
+    from storage.base import Store
+
+
+@dataclass
+class StepContext:
+    incident: Incident
+    plan: Plan
+    record: StepRecord
+    """This step's stored record: a previous attempt's partial result lets the step stay idempotent."""
+    results: dict[str, dict[str, Any]]
+    """Results of this phase's steps that are done (by step name)."""
+    slack: SlackGateway
+    store: Store
+    clock: Clock
+    refresh: Callable[[], Awaitable[None]] = field(default=lambda: _noop())
+    """Re-render the incident's messages (declaration, intro) from the stored state."""
+
+    async def save(self, **progress: Any) -> None:
+        """Record partial progress before an outside call, so a crash can resume without repeating it."""
+        merged = {**self.record.result, **progress}
+        await self.store.save_step_result(self.incident.id, self.record.phase, self.record.name, merged)
+        self.record = StepRecord(**{**self.record.__dict__, "result": merged})
+
+
+async def _noop() -> None:
+    return None
+
+
+StepFn = Callable[[StepContext], Awaitable[dict[str, Any]]]

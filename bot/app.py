@@ -1,0 +1,100 @@
+"""Wiring: one function builds every object of the process; lifetimes live on one AsyncExitStack."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from actions.retry import RetryPolicy
+from actions.runner import Runner
+from actions.slack import SlackGateway, build_client
+from actions.slack_steps import SLACK_STEPS
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.errors import ConfigError, IntegrationError
+from bot.plans import Plan, load_plans
+from bot.service import IncidentService
+from handlers import register_all
+from storage.sqlite import SqliteStore, open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    store: SqliteStore
+    plans: dict[str, Plan]
+    slack: SlackGateway
+    service: IncidentService
+    app: AsyncApp
+    socket: AsyncSocketModeHandler
+
+    async def connect(self) -> None:
+        """Resume unfinished work, then open the Socket Mode connection."""
+        await self.service.resume()
+        await self.socket.connect_async()
+        log.info("event=connected mode=socket")
+
+
+async def check_slack(slack: SlackGateway) -> dict[str, object]:
+    try:
+        return await slack.auth_test()
+    except IntegrationError as exc:
+        if exc.code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+            raise ConfigError("SLACK_BOT_TOKEN", f"was refused by Slack ({exc.code})") from None
+        raise
+
+
+async def resolve_announce(slack: SlackGateway, plans: dict[str, Plan]) -> dict[str, str]:
+    """Plan name -> announce channel ID; the bot joins public announce channels so it can post."""
+    ids: dict[str, str] = {}
+    for name, plan in plans.items():
+        try:
+            channel = await slack.resolve_channel(plan.announce_channel)
+        except IntegrationError as exc:
+            raise ConfigError("announce_channel", f"{plan.announce_channel} in plan {name!r}: {exc.code}") from None
+        await slack.join(channel)
+        ids[name] = channel
+    return ids
+
+
+@asynccontextmanager
+async def build(settings: Settings, *, clock: Clock | None = None,
+                policy: RetryPolicy | None = None) -> AsyncIterator[Bot]:
+    """Everything the process needs, connected to nothing yet (call `Bot.connect`)."""
+    clock = clock or SystemClock()
+    async with AsyncExitStack() as stack:
+        plans = load_plans(settings.plans_dir)
+        store = await open_store(settings.database_url)
+        stack.push_async_callback(store.close)
+        client = build_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout)
+        slack = SlackGateway(client)
+        await check_slack(slack)
+        announce = await resolve_announce(slack, plans)
+        service_ref: list[IncidentService] = []
+
+        async def on_step_done(incident_id: int) -> None:
+            await service_ref[0].refresh(incident_id)
+
+        async def context(incident_id, record, results):  # type: ignore[no-untyped-def]
+            return await service_ref[0]._context(incident_id, record, results)
+
+        runner = Runner(steps=SLACK_STEPS, context=context, store=store, clock=clock, policy=policy,
+                        on_step_done=on_step_done)
+        service = IncidentService(store=store, plans=plans, slack=slack, clock=clock, runner=runner,
+                                  announce_ids=announce)
+        service_ref.append(service)
+        app = AsyncApp(client=client, token=settings.slack_bot_token,
+                       request_verification_enabled=False, ignoring_self_events_enabled=True,
+                       process_before_response=False)
+        register_all(app, service)
+        socket = AsyncSocketModeHandler(app, settings.slack_app_token, web_client=client)
+        stack.push_async_callback(service.drain)
+        stack.push_async_callback(socket.close_async)
+        yield Bot(settings, store, plans, slack, service, app, socket)

@@ -1,0 +1,167 @@
+"""Block Kit builders: pure functions from an incident (and its steps) to what Slack shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from actions.catalog import CATALOG
+from bot.ids import ActionId, BlockId, CallbackId, IncidentRef, ModalMeta
+from bot.models import Incident, State, StepRecord, StepStatus
+from bot.naming import TITLE_MAX, escape, plain
+from bot.plans import Plan
+
+Blocks = list[dict[str, Any]]
+STATE_LABEL = {
+    State.DECLARED: "Waiting for confirmation",
+    State.ACTIVE: "Active",
+    State.RESOLVED: "Resolved",
+    State.ARCHIVED: "Archived",
+    State.CANCELLED: "Cancelled",
+}
+
+
+def when(moment: datetime) -> str:
+    """A time every reader sees in their own time zone, with a UTC fallback."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def _mrkdwn(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": plain(text, limit), "emoji": True}
+
+
+def _level(plan: Plan, incident: Incident) -> str:
+    level = plan.levels.get(incident.level)
+    return f"{incident.level} · {escape(level.name)}" if level else escape(incident.level)
+
+
+def headline(incident: Incident) -> str:
+    """The notification text (what a push notification shows); user text escaped."""
+    return f"{incident.key}: {escape(incident.title)}"
+
+
+def _resources(incident: Incident, steps: list[StepRecord]) -> list[str]:
+    lines = []
+    if incident.channel_id:
+        lines.append(f"Channel: <#{incident.channel_id}>")
+    for step in steps:
+        url = step.result.get("url") if step.status == StepStatus.OK else None
+        if url and step.name != "create_channel":
+            label = escape(str(step.result.get("label") or CATALOG.get(step.name, step.name)))
+            lines.append(f"{label}: <{url}|{escape(str(step.result.get('link_text') or url))}>")
+    return lines
+
+
+def declaration(incident: Incident, plan: Plan, steps: list[StepRecord] | None = None) -> Blocks:
+    """The public message in the announce channel: declared, then confirmed or cancelled."""
+    ref = IncidentRef(incident.id).pack()
+    blocks: Blocks = [
+        {"type": "header", "text": _plain(f"🚨 {incident.key}: {incident.title}", 150)},
+        {"type": "section", "fields": [
+            _mrkdwn(f"*Level*\n{_level(plan, incident)}"),
+            _mrkdwn(f"*Declared by*\n<@{incident.declared_by}>"),
+            _mrkdwn(f"*State*\n{STATE_LABEL[incident.state]}"),
+            _mrkdwn(f"*Declared*\n{when(incident.declared_at)}"),
+        ]},
+    ]
+    if incident.state == State.DECLARED:
+        blocks.append({"type": "actions", "block_id": BlockId.DECISION, "elements": [
+            {"type": "button", "action_id": ActionId.CONFIRM, "style": "primary", "value": ref,
+             "text": _plain("Confirm incident", 75)},
+            {"type": "button", "action_id": ActionId.CANCEL, "style": "danger", "value": ref,
+             "text": _plain("Cancel", 75)},
+        ]})
+        blocks.append({"type": "context", "elements": [_mrkdwn(
+            "Confirming creates the incident channel and invites the responders.")]})
+    elif incident.state == State.CANCELLED and incident.cancelled_at:
+        blocks.append({"type": "context", "elements": [_mrkdwn(
+            f"❎ Cancelled by <@{incident.cancelled_by}> {when(incident.cancelled_at)}")]})
+    elif incident.confirmed_at:
+        blocks.append({"type": "context", "elements": [_mrkdwn(
+            f"✅ Confirmed by <@{incident.confirmed_by}> {when(incident.confirmed_at)}")]})
+        links = _resources(incident, steps or [])
+        if links:
+            blocks.append({"type": "section", "text": _mrkdwn("\n".join(links))})
+    return blocks
+
+
+def intro(incident: Incident, plan: Plan, steps: list[StepRecord], declaration_link: str | None) -> Blocks:
+    """The first message of the incident channel; updated as resources arrive."""
+    fields = [
+        _mrkdwn(f"*Level*\n{_level(plan, incident)}"),
+        _mrkdwn(f"*State*\n{STATE_LABEL[incident.state]}"),
+        _mrkdwn(f"*Declared by*\n<@{incident.declared_by}> {when(incident.declared_at)}"),
+    ]
+    if incident.confirmed_at:
+        fields.append(_mrkdwn(f"*Confirmed by*\n<@{incident.confirmed_by}> {when(incident.confirmed_at)}"))
+    blocks: Blocks = [
+        {"type": "header", "text": _plain(f"{incident.key}: {incident.title}", 150)},
+        {"type": "section", "fields": fields},
+    ]
+    level = plan.levels.get(incident.level)
+    if level:
+        blocks.append({"type": "context", "elements": [_mrkdwn(escape(plain(level.description, 2900)))]})
+    links = _resources(incident, steps)
+    if declaration_link:
+        links.append(f"Declaration: <{declaration_link}|message in the announce channel>")
+    if links:
+        blocks.append({"type": "section", "text": _mrkdwn("*Resources*\n" + "\n".join(links))})
+    return blocks
+
+
+def failures(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks]:
+    """The list of failed (and skipped) steps with a Retry button; or the all-clear after a retry."""
+    bad = [s for s in steps if s.status in (StepStatus.FAILED, StepStatus.SKIPPED)]
+    if not bad:
+        text = f"All steps of {incident.key} are done."
+        return text, [{"type": "section", "text": _mrkdwn(f"✅ {text}")}]
+    lines = []
+    for step in bad:
+        what = CATALOG[step.name].summary if step.name in CATALOG else step.name
+        verb = "failed" if step.status == StepStatus.FAILED else "skipped"
+        lines.append(f"• `{step.name}` ({escape(what)}) {verb}: {escape(plain(step.error or 'unknown', 300))}")
+    text = f"{incident.key}: {len(bad)} step(s) did not complete"
+    return text, [
+        {"type": "section", "text": _mrkdwn(f"⚠️ *{text}*\n" + "\n".join(lines))},
+        {"type": "actions", "block_id": BlockId.RETRY, "elements": [
+            {"type": "button", "action_id": ActionId.RETRY, "value": IncidentRef(incident.id, "on_start").pack(),
+             "text": _plain("Retry failed steps", 75)},
+        ]},
+    ]
+
+
+def start_modal(plan: Plan, title: str = "", meta: ModalMeta | None = None) -> dict[str, Any]:
+    """The modal of the shortcut and of `/incident start`: title and level, with the priority matrix."""
+    matrix = "\n".join(
+        f"*{escape(key)} · {escape(level.name)}*: {escape(level.description)}" for key, level in plan.levels.items()
+    )
+    options = [
+        {"text": _plain(f"{key} · {level.name}", 75), "value": key,
+         "description": _plain(level.description, 75)}
+        for key, level in plan.levels.items()
+    ]
+    title_input: dict[str, Any] = {"type": "plain_text_input", "action_id": BlockId.TITLE,
+                                   "max_length": TITLE_MAX,
+                                   "placeholder": _plain("What is broken, in a few words", 150)}
+    if title:
+        title_input["initial_value"] = plain(title, TITLE_MAX)
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.START_MODAL,
+        "private_metadata": (meta or ModalMeta(plan=plan.name)).pack(),
+        "title": _plain("Start an incident", 24),
+        "submit": _plain("Declare", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            {"type": "input", "block_id": BlockId.TITLE, "label": _plain("Title", 2000), "element": title_input},
+            {"type": "input", "block_id": BlockId.LEVEL, "label": _plain("Level", 2000),
+             "element": {"type": "static_select", "action_id": BlockId.LEVEL, "options": options,
+                         "placeholder": _plain("How bad is it?", 150)}},
+            {"type": "section", "text": _mrkdwn(plain("*Priority matrix*\n" + matrix, 3000))},
+        ],
+    }

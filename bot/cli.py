@@ -1,0 +1,110 @@
+"""`incident-bot run` and `incident-bot check`: configuration errors are one line and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping
+
+from dotenv import dotenv_values
+
+from bot import logs
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, IntegrationError, PlanError
+from bot.plans import load_plans
+
+log = logging.getLogger("bot")
+EXIT_CONFIG = 2
+EXIT_PLANS = 1
+
+
+def environment(env_file: str = ".env") -> dict[str, str]:
+    """The process environment over the .env file (a real variable wins)."""
+    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if os.path.exists(env_file) else {}
+    return {**values, **os.environ}
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"incident-bot: {message}", file=sys.stderr)
+    return code
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import build
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with build(settings) as bot:
+        await bot.connect()
+        await stop.wait()
+        log.info("event=stopping")
+    return 0
+
+
+async def _check_slack(settings: Settings) -> None:
+    from actions.slack import SlackGateway, build_client
+    from bot.app import check_slack, resolve_announce
+
+    slack = SlackGateway(build_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout))
+    data = await check_slack(slack)
+    print(f"slack: ok (bot user {data.get('user_id')}, team {data.get('team_id')})")
+    await resolve_announce(slack, load_plans(settings.plans_dir))
+    print("slack: announce channels found")
+
+
+def check(env: Mapping[str, str], plans_only: bool, offline: bool) -> int:
+    plans_dir = env.get("PLANS_DIR", "").strip() or "./plans"
+    try:
+        plans = load_plans(plans_dir)
+    except PlanError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return _fail(f"{len(exc.problems)} problem(s) in the response plans", EXIT_PLANS)
+    for name, plan in sorted(plans.items()):
+        print(f"plan {name}: ok ({len(plan.levels)} levels: {', '.join(plan.levels)})")
+    if plans_only:
+        return 0
+    settings = load_settings(env)
+    print("configuration: ok")
+    if not offline:
+        try:
+            asyncio.run(_check_slack(settings))
+        except IntegrationError as exc:
+            return _fail(f"slack: {exc}", EXIT_PLANS)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="incident-bot", description="Incident management bot for Slack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (Socket Mode)")
+    check_parser = sub.add_parser("check", help="validate configuration and response plans")
+    check_parser.add_argument("--plans-only", action="store_true", help="validate the plans only (for CI)")
+    check_parser.add_argument("--offline", action="store_true", help="do not call Slack")
+    parser.add_argument("--env-file", default=".env", help="file of environment variables (default .env)")
+    args = parser.parse_args(argv)
+    env = environment(args.env_file)
+    try:
+        if args.command == "check":
+            return check(env, args.plans_only, args.offline)
+        settings = load_settings(env)
+        logs.setup(settings.log_level, settings.tokens)
+        return asyncio.run(_run(settings))
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    except PlanError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return _fail("the response plans are invalid", EXIT_PLANS)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

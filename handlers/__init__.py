@@ -1,0 +1,22 @@
+"""Slack listeners: parse the payload, ack within 3 s, call the service, render for the person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.service import IncidentService
+from handlers import buttons, errors, events, start, workflow
+
+
+def register_all(app: AsyncApp, service: IncidentService) -> None:
+    """Every listener of the bot, in one place; the service reaches them through `context`."""
+
+    async def inject(context: Any, next: Any) -> None:  # noqa: A002 (Bolt names it next)
+        context["service"] = service
+        await next()
+
+    app.middleware(inject)
+    for module in (start, workflow, buttons, events, errors):
+        module.register(app)

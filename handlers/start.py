@@ -1,0 +1,83 @@
+"""Declaring from Slack: the "Start incident" shortcut, `/incident start [title]` and their modal."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot.errors import IncidentBotError, InvalidInput
+from bot.ids import BlockId, CallbackId, ModalMeta
+from bot.service import IncidentService
+from handlers.reply import explain, tell
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "*Incident bot*\n"
+    "• `/incident start [title]`: declare an incident (a form asks for the title and the level)\n"
+    "• `/incident help`: this message\n"
+    "Anyone can declare; the declaration is posted publicly with a Confirm button."
+)
+
+
+def _view_values(view: dict[str, Any]) -> tuple[object, object]:
+    """Title and level from a submitted modal; anything missing or malformed comes out as None."""
+    values = (view.get("state") or {}).get("values") or {}
+    title = ((values.get(BlockId.TITLE) or {}).get(BlockId.TITLE) or {}).get("value")
+    option = ((values.get(BlockId.LEVEL) or {}).get(BlockId.LEVEL) or {}).get("selected_option") or {}
+    return title, option.get("value")
+
+
+async def _open(client: AsyncWebClient, service: IncidentService, trigger_id: str, title: str,
+                channel: str = "") -> None:
+    plan = service.plan()
+    await client.views_open(trigger_id=trigger_id,
+                            view=blocks.start_modal(plan, title, ModalMeta(channel=channel, plan=plan.name)))
+
+
+def register(app: AsyncApp) -> None:
+    @app.shortcut(CallbackId.START_SHORTCUT)
+    async def on_shortcut(ack: Any, body: dict[str, Any], client: AsyncWebClient, context: Any) -> None:
+        await ack()
+        await _open(client, context["service"], body["trigger_id"], "")
+
+    @app.command("/incident")
+    async def on_command(ack: Any, command: dict[str, Any], client: AsyncWebClient, context: Any) -> None:
+        text = str(command.get("text") or "").strip()
+        verb, _, rest = text.partition(" ")
+        if verb.lower() != "start":
+            await ack(text=USAGE if verb.lower() in ("", "help") else f"Unknown command `{verb[:30]}`.\n{USAGE}")
+            return
+        await ack()
+        await _open(client, context["service"], command["trigger_id"], rest.strip(),
+                    str(command.get("channel_id") or ""))
+
+    @app.view(CallbackId.START_MODAL)
+    async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
+                        context: Any) -> None:
+        service: IncidentService = context["service"]
+        user = body["user"]["id"]
+        title, level = _view_values(view)
+        meta = ModalMeta.unpack(view.get("private_metadata"))
+        try:
+            service.validate(title, level, meta.plan or None)
+        except InvalidInput as exc:
+            block = BlockId.LEVEL if "level" in str(exc).lower() else BlockId.TITLE
+            await ack(response_action="errors", errors={block: str(exc)})
+            return
+        await ack()
+        try:
+            incident = await service.declare(title=title, level=level, user=user, source="modal",
+                                             plan_name=meta.plan or None)
+        except IncidentBotError as exc:
+            log.warning("event=declare_failed source=modal error=%r", str(exc))
+            await tell(client, meta.channel or None, user, explain(exc))
+            return
+        if meta.channel:
+            await tell(client, meta.channel, user,
+                       f"{incident.key} is declared in <#{incident.announce_channel}>; "
+                       "it needs a Confirm there before anything is created.")

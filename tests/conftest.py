@@ -1,0 +1,134 @@
+"""Fixtures: the Slack emulator with a small workspace, and the real bot connected to it."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actions.retry import RetryPolicy
+from bot.app import Bot, build
+from bot.clock import FakeClock
+from bot.config import load_settings
+from sandbox.slack import SlackEmulator
+from sandbox.slack.server import APP_TOKEN, BOT_TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = RetryPolicy(attempts=3, base=0.05, cap=0.2, timeout=5.0)
+
+
+@dataclass
+class People:
+    alice: str
+    bob: str
+    carol: str
+    dave: str
+    incidents: str
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackEmulator]:
+    emulator = SlackEmulator()
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+def people(slack: SlackEmulator) -> People:
+    ws = slack.ws
+    alice = ws.add_user("alice", "alice@example.com").id
+    bob = ws.add_user("bob", "bob@example.com").id
+    carol = ws.add_user("carol", "carol@example.com").id
+    dave = ws.add_user("dave", "dave@example.com").id
+    ws.add_usergroup("sre-oncall", [carol])
+    ws.add_usergroup("engineering-managers", [dave])
+    incidents = ws.add_channel("incidents", [alice, bob, carol, dave]).id
+    return People(alice, bob, carol, dave, incidents)
+
+
+@pytest.fixture
+def plans_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    shutil.copy(ROOT / "plans" / "default.yaml", folder / "default.yaml")
+    return folder
+
+
+@pytest.fixture
+def env(slack: SlackEmulator, tmp_path: Path, plans_dir: Path) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/incidents.db",
+        "PLANS_DIR": str(plans_dir),
+        "SLACK_TIMEOUT": "5",
+    }
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+class Running:
+    """Starts and stops the real bot against the emulator; tests may restart it."""
+
+    def __init__(self, env: dict[str, str], clock: FakeClock, slack: SlackEmulator) -> None:
+        self.env, self.clock, self.slack = env, clock, slack
+        self._ctx: Any = None
+        self.bot: Bot | None = None
+
+    async def start(self) -> Bot:
+        self._ctx = build(load_settings(self.env), clock=self.clock, policy=FAST)
+        self.bot = await self._ctx.__aenter__()
+        await self.bot.connect()
+        await self.slack.wait_connected(1)
+        return self.bot
+
+    async def stop(self) -> None:
+        if self._ctx is not None:
+            await self._ctx.__aexit__(None, None, None)
+            self._ctx, self.bot = None, None
+            await wait_for(lambda: self.slack.connected == 0, what="disconnect")
+
+    async def crash(self) -> None:
+        """Stop abruptly: background steps are cancelled mid-flight, nothing is drained."""
+        assert self.bot is not None and self._ctx is not None
+        for task in list(self.bot.service._tasks):
+            task.cancel()
+        await asyncio.gather(*self.bot.service._tasks, return_exceptions=True)
+        await self.stop()
+
+
+@pytest.fixture
+async def running(env: dict[str, str], clock: FakeClock, slack: SlackEmulator, people: People
+                  ) -> AsyncIterator[Running]:
+    runner = Running(env, clock, slack)
+    await runner.start()
+    yield runner
+    await runner.stop()
+
+
+@pytest.fixture
+def bot(running: Running) -> Bot:
+    assert running.bot is not None
+    return running.bot
