@@ -70,8 +70,14 @@ class Runner:
                 broken = [n for n in needs if status[n] in (StepStatus.FAILED, StepStatus.SKIPPED)]
                 if broken:
                     status[name] = StepStatus.SKIPPED
-                    await self._store.finish_step(incident_id, phase, name, status=StepStatus.SKIPPED,
-                                                  at=self._clock.now(), error=f"{broken[0]} did not complete")
+                    await self._store.finish_step(
+                        incident_id,
+                        phase,
+                        name,
+                        status=StepStatus.SKIPPED,
+                        at=self._clock.now(),
+                        error=f"{broken[0]} did not complete",
+                    )
                     continue
                 if all(status[n] == StepStatus.OK for n in needs) and all(status[n] in DONE for n in after):
                     task = asyncio.create_task(self._one(incident_id, record, dict(results)))
@@ -109,8 +115,9 @@ class Runner:
             except (TransientError, TimeoutError) as exc:
                 error = str(exc) or f"timed out after {self.policy.timeout:.0f}s"
                 retry_after = exc.retry_after if isinstance(exc, TransientError) else None
-                log.warning("event=step_retry incident=%s step=%s attempt=%d error=%r", incident_id,
-                            record.name, attempt, error)
+                log.warning(
+                    "event=step_retry incident=%s step=%s attempt=%d error=%r", incident_id, record.name, attempt, error
+                )
                 if attempt < self.policy.attempts:
                     await asyncio.sleep(self.policy.delay(attempt, retry_after))
                 continue
@@ -121,12 +128,15 @@ class Runner:
                 log.exception("event=step_crashed incident=%s step=%s", incident_id, record.name)
                 error = f"internal error: {type(exc).__name__}"
                 break
-            await self._store.finish_step(incident_id, record.phase, record.name, status=StepStatus.OK,
-                                          at=self._clock.now(), result=result)
-            log.info("event=step_ok incident=%s step=%s seconds=%.3f", incident_id, record.name,
-                     time.monotonic() - started)
+            await self._store.finish_step(
+                incident_id, record.phase, record.name, status=StepStatus.OK, at=self._clock.now(), result=result
+            )
+            log.info(
+                "event=step_ok incident=%s step=%s seconds=%.3f", incident_id, record.name, time.monotonic() - started
+            )
             return StepStatus.OK, result
-        await self._store.finish_step(incident_id, record.phase, record.name, status=StepStatus.FAILED,
-                                      at=self._clock.now(), error=error)
+        await self._store.finish_step(
+            incident_id, record.phase, record.name, status=StepStatus.FAILED, at=self._clock.now(), error=error
+        )
         log.warning("event=step_failed incident=%s step=%s error=%r", incident_id, record.name, error)
         return StepStatus.FAILED, {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -23,9 +22,7 @@ from bot.errors import IntegrationError, TransientError
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_CODES = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
+TRANSIENT_CODES = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 INVITE_BATCH = 100  # conversations.invite takes at most 100 users per call
 
 
@@ -71,14 +68,18 @@ class SlackGateway:
             response = await getattr(self.client, method.replace(".", "_"))(**kwargs)
         except SlackApiError as exc:
             status = exc.response.status_code
-            code = str(exc.response.get("error") or f"http_{status}") if isinstance(
-                exc.response.data, dict) else f"http_{status}"
+            code = (
+                str(exc.response.get("error") or f"http_{status}")
+                if isinstance(exc.response.data, dict)
+                else f"http_{status}"
+            )
             if status == 429 or status >= 500 or code in TRANSIENT_CODES:
                 retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
-                raise TransientError("slack", code, method,
-                                     retry_after=float(retry_after) if retry_after else None) from None
+                raise TransientError(
+                    "slack", code, method, retry_after=float(retry_after) if retry_after else None
+                ) from None
             raise IntegrationError("slack", code, method) from None
-        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError, OSError) as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise TransientError("slack", type(exc).__name__, method) from None
         data = response.data
         assert isinstance(data, dict)
@@ -104,8 +105,11 @@ class SlackGateway:
         cursor = ""
         while True:
             data = await self.call(
-                "conversations.list", types="public_channel,private_channel", exclude_archived=False,
-                limit=1000, cursor=cursor,
+                "conversations.list",
+                types="public_channel,private_channel",
+                exclude_archived=False,
+                limit=1000,
+                cursor=cursor,
             )
             for channel in data.get("channels", []):
                 if channel.get("name") == name:
@@ -204,16 +208,14 @@ class SlackGateway:
     async def ephemeral(self, channel: str, user: str, text: str) -> None:
         await self.call("chat.postEphemeral", channel=channel, user=user, text=text)
 
-    async def find_marked(
-        self, channel: str, event_type: str, key: str, thread_ts: str | None = None
-    ) -> str | None:
+    async def find_marked(self, channel: str, event_type: str, key: str, thread_ts: str | None = None) -> str | None:
         """The ts of a message the bot already posted with this metadata (used to stay idempotent)."""
         if thread_ts:
-            data = await self.call("conversations.replies", channel=channel, ts=thread_ts,
-                                   include_all_metadata=True, limit=200)
+            data = await self.call(
+                "conversations.replies", channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+            )
         else:
-            data = await self.call("conversations.history", channel=channel, include_all_metadata=True,
-                                   limit=200)
+            data = await self.call("conversations.history", channel=channel, include_all_metadata=True, limit=200)
         for message in data.get("messages", []):
             meta = message.get("metadata") or {}
             if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get("key") == key:

@@ -93,8 +93,12 @@ async def post_intro(ctx: StepContext) -> dict[str, Any]:
         link = None
         if incident.announce_channel and incident.declaration_ts:
             link = await ctx.slack.permalink(incident.announce_channel, incident.declaration_ts)
-        ts = await ctx.slack.post(channel, blocks.headline(incident), blocks.intro(incident, ctx.plan, steps, link),
-                                  metadata=_mark(INTRO_MARK, incident.key))
+        ts = await ctx.slack.post(
+            channel,
+            blocks.headline(incident),
+            blocks.intro(incident, ctx.plan, steps, link),
+            metadata=_mark(INTRO_MARK, incident.key),
+        )
     return {"ts": ts, "channel": channel}
 
 

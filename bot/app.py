@@ -65,8 +65,9 @@ async def resolve_announce(slack: SlackGateway, plans: dict[str, Plan]) -> dict[
 
 
 @asynccontextmanager
-async def build(settings: Settings, *, clock: Clock | None = None,
-                policy: RetryPolicy | None = None) -> AsyncIterator[Bot]:
+async def build(
+    settings: Settings, *, clock: Clock | None = None, policy: RetryPolicy | None = None
+) -> AsyncIterator[Bot]:
     """Everything the process needs, connected to nothing yet (call `Bot.connect`)."""
     clock = clock or SystemClock()
     async with AsyncExitStack() as stack:
@@ -85,14 +86,20 @@ async def build(settings: Settings, *, clock: Clock | None = None,
         async def context(incident_id, record, results):  # type: ignore[no-untyped-def]
             return await service_ref[0]._context(incident_id, record, results)
 
-        runner = Runner(steps=SLACK_STEPS, context=context, store=store, clock=clock, policy=policy,
-                        on_step_done=on_step_done)
-        service = IncidentService(store=store, plans=plans, slack=slack, clock=clock, runner=runner,
-                                  announce_ids=announce)
+        runner = Runner(
+            steps=SLACK_STEPS, context=context, store=store, clock=clock, policy=policy, on_step_done=on_step_done
+        )
+        service = IncidentService(
+            store=store, plans=plans, slack=slack, clock=clock, runner=runner, announce_ids=announce
+        )
         service_ref.append(service)
-        app = AsyncApp(client=client, token=settings.slack_bot_token,
-                       request_verification_enabled=False, ignoring_self_events_enabled=True,
-                       process_before_response=False)
+        app = AsyncApp(
+            client=client,
+            token=settings.slack_bot_token,
+            request_verification_enabled=False,
+            ignoring_self_events_enabled=True,
+            process_before_response=False,
+        )
         register_all(app, service)
         socket = AsyncSocketModeHandler(app, settings.slack_app_token, web_client=client)
         stack.push_async_callback(service.drain)

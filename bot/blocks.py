@@ -62,28 +62,59 @@ def declaration(incident: Incident, plan: Plan, steps: list[StepRecord] | None =
     ref = IncidentRef(incident.id).pack()
     blocks: Blocks = [
         {"type": "header", "text": _plain(f"🚨 {incident.key}: {incident.title}", 150)},
-        {"type": "section", "fields": [
-            _mrkdwn(f"*Level*\n{_level(plan, incident)}"),
-            _mrkdwn(f"*Declared by*\n<@{incident.declared_by}>"),
-            _mrkdwn(f"*State*\n{STATE_LABEL[incident.state]}"),
-            _mrkdwn(f"*Declared*\n{when(incident.declared_at)}"),
-        ]},
+        {
+            "type": "section",
+            "fields": [
+                _mrkdwn(f"*Level*\n{_level(plan, incident)}"),
+                _mrkdwn(f"*Declared by*\n<@{incident.declared_by}>"),
+                _mrkdwn(f"*State*\n{STATE_LABEL[incident.state]}"),
+                _mrkdwn(f"*Declared*\n{when(incident.declared_at)}"),
+            ],
+        },
     ]
     if incident.state == State.DECLARED:
-        blocks.append({"type": "actions", "block_id": BlockId.DECISION, "elements": [
-            {"type": "button", "action_id": ActionId.CONFIRM, "style": "primary", "value": ref,
-             "text": _plain("Confirm incident", 75)},
-            {"type": "button", "action_id": ActionId.CANCEL, "style": "danger", "value": ref,
-             "text": _plain("Cancel", 75)},
-        ]})
-        blocks.append({"type": "context", "elements": [_mrkdwn(
-            "Confirming creates the incident channel and invites the responders.")]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": BlockId.DECISION,
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ActionId.CONFIRM,
+                        "style": "primary",
+                        "value": ref,
+                        "text": _plain("Confirm incident", 75),
+                    },
+                    {
+                        "type": "button",
+                        "action_id": ActionId.CANCEL,
+                        "style": "danger",
+                        "value": ref,
+                        "text": _plain("Cancel", 75),
+                    },
+                ],
+            }
+        )
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_mrkdwn("Confirming creates the incident channel and invites the responders.")],
+            }
+        )
     elif incident.state == State.CANCELLED and incident.cancelled_at:
-        blocks.append({"type": "context", "elements": [_mrkdwn(
-            f"❎ Cancelled by <@{incident.cancelled_by}> {when(incident.cancelled_at)}")]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_mrkdwn(f"❎ Cancelled by <@{incident.cancelled_by}> {when(incident.cancelled_at)}")],
+            }
+        )
     elif incident.confirmed_at:
-        blocks.append({"type": "context", "elements": [_mrkdwn(
-            f"✅ Confirmed by <@{incident.confirmed_by}> {when(incident.confirmed_at)}")]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_mrkdwn(f"✅ Confirmed by <@{incident.confirmed_by}> {when(incident.confirmed_at)}")],
+            }
+        )
         links = _resources(incident, steps or [])
         if links:
             blocks.append({"type": "section", "text": _mrkdwn("\n".join(links))})
@@ -128,10 +159,18 @@ def failures(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks]:
     text = f"{incident.key}: {len(bad)} step(s) did not complete"
     return text, [
         {"type": "section", "text": _mrkdwn(f"⚠️ *{text}*\n" + "\n".join(lines))},
-        {"type": "actions", "block_id": BlockId.RETRY, "elements": [
-            {"type": "button", "action_id": ActionId.RETRY, "value": IncidentRef(incident.id, "on_start").pack(),
-             "text": _plain("Retry failed steps", 75)},
-        ]},
+        {
+            "type": "actions",
+            "block_id": BlockId.RETRY,
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ActionId.RETRY,
+                    "value": IncidentRef(incident.id, "on_start").pack(),
+                    "text": _plain("Retry failed steps", 75),
+                },
+            ],
+        },
     ]
 
 
@@ -141,13 +180,15 @@ def start_modal(plan: Plan, title: str = "", meta: ModalMeta | None = None) -> d
         f"*{escape(key)} · {escape(level.name)}*: {escape(level.description)}" for key, level in plan.levels.items()
     )
     options = [
-        {"text": _plain(f"{key} · {level.name}", 75), "value": key,
-         "description": _plain(level.description, 75)}
+        {"text": _plain(f"{key} · {level.name}", 75), "value": key, "description": _plain(level.description, 75)}
         for key, level in plan.levels.items()
     ]
-    title_input: dict[str, Any] = {"type": "plain_text_input", "action_id": BlockId.TITLE,
-                                   "max_length": TITLE_MAX,
-                                   "placeholder": _plain("What is broken, in a few words", 150)}
+    title_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": BlockId.TITLE,
+        "max_length": TITLE_MAX,
+        "placeholder": _plain("What is broken, in a few words", 150),
+    }
     if title:
         title_input["initial_value"] = plain(title, TITLE_MAX)
     return {
@@ -159,9 +200,17 @@ def start_modal(plan: Plan, title: str = "", meta: ModalMeta | None = None) -> d
         "close": _plain("Cancel", 24),
         "blocks": [
             {"type": "input", "block_id": BlockId.TITLE, "label": _plain("Title", 2000), "element": title_input},
-            {"type": "input", "block_id": BlockId.LEVEL, "label": _plain("Level", 2000),
-             "element": {"type": "static_select", "action_id": BlockId.LEVEL, "options": options,
-                         "placeholder": _plain("How bad is it?", 150)}},
+            {
+                "type": "input",
+                "block_id": BlockId.LEVEL,
+                "label": _plain("Level", 2000),
+                "element": {
+                    "type": "static_select",
+                    "action_id": BlockId.LEVEL,
+                    "options": options,
+                    "placeholder": _plain("How bad is it?", 150),
+                },
+            },
             {"type": "section", "text": _mrkdwn(plain("*Priority matrix*\n" + matrix, 3000))},
         ],
     }

@@ -34,8 +34,11 @@ class Redact(logging.Filter):
 
 def setup(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-                                           datefmt="%Y-%m-%dT%H:%M:%S%z"))
+    handler.setFormatter(
+        logging.Formatter(
+            "ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z"
+        )
+    )
     handler.addFilter(Redact(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

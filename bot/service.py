@@ -64,8 +64,7 @@ class IncidentService:
         def done(t: asyncio.Task[Any]) -> None:
             self._tasks.discard(t)
             if not t.cancelled() and t.exception() is not None:
-                log.error("event=background_failed what=%s error=%r", what, t.exception(),
-                          exc_info=t.exception())
+                log.error("event=background_failed what=%s error=%r", what, t.exception(), exc_info=t.exception())
 
         task.add_done_callback(done)
         return task
@@ -117,8 +116,13 @@ class IncidentService:
         """Store a declaration, then post it publicly with Confirm and Cancel."""
         clean, level_key, plan = self.validate(title, level, plan_name)
         incident = await self.store.create_incident(
-            title=clean, level=level_key, plan=plan.name, source=source, declared_by=user,
-            at=self.clock.now(), announce_channel=self.announce_ids.get(plan.name),
+            title=clean,
+            level=level_key,
+            plan=plan.name,
+            source=source,
+            declared_by=user,
+            at=self.clock.now(),
+            announce_channel=self.announce_ids.get(plan.name),
             function_execution_id=function_execution_id,
         )
         log.info("event=declared incident=%s level=%s source=%s user=%s", incident.key, level_key, source, user)
@@ -127,8 +131,9 @@ class IncidentService:
     async def post_declaration(self, incident: Incident) -> Incident:
         plan = self.plan(incident.plan)
         channel = incident.announce_channel or self.announce_ids[plan.name]
-        ts = await self.slack.post(channel, f"🚨 {blocks.headline(incident)} ({incident.level})",
-                                   blocks.declaration(incident, plan))
+        ts = await self.slack.post(
+            channel, f"🚨 {blocks.headline(incident)} ({incident.level})", blocks.declaration(incident, plan)
+        )
         await self.store.set_declaration_message(incident.id, channel, ts)
         return await self.store.get_incident(incident.id)
 
@@ -140,11 +145,13 @@ class IncidentService:
         plan = self.plan(incident.plan)
         self._refuse_if_decided(incident, "confirm")
         if not await self.allowed(plan.permissions.confirm, user):
-            raise PermissionDenied(f"The response plan does not allow you to confirm {incident.key}; "
-                                   "ask someone on call.")
+            raise PermissionDenied(
+                f"The response plan does not allow you to confirm {incident.key}; ask someone on call."
+            )
         steps = plan.start_steps(incident.level)
-        confirmed = await self.store.confirm(incident_id, user=user, at=self.clock.now(), steps=steps,
-                                             phase=Phase.START)
+        confirmed = await self.store.confirm(
+            incident_id, user=user, at=self.clock.now(), steps=steps, phase=Phase.START
+        )
         if confirmed is None:
             self._refuse_if_decided(await self.store.get_incident(incident_id), "confirm")
             raise TransitionRefused(f"{incident.key} cannot be confirmed now.")
@@ -165,8 +172,9 @@ class IncidentService:
         log.info("event=cancelled incident=%s user=%s", cancelled.key, user)
         await self.refresh(cancelled.id)
         if cancelled.function_execution_id and await self.store.claim_function(cancelled.id, "failed"):
-            await self.slack.fail_function(cancelled.function_execution_id,
-                                           f"{cancelled.key} was cancelled by a person in the announce channel.")
+            await self.slack.fail_function(
+                cancelled.function_execution_id, f"{cancelled.key} was cancelled by a person in the announce channel."
+            )
         return cancelled
 
     @staticmethod
@@ -180,11 +188,19 @@ class IncidentService:
 
     async def _context(self, incident_id: int, record: StepRecord, results: dict[str, dict[str, Any]]) -> StepContext:
         incident = await self.store.get_incident(incident_id)
-        fresh = next((s for s in await self.store.list_steps(incident_id, record.phase) if s.name == record.name),
-                     record)
-        return StepContext(incident=incident, plan=self.plan(incident.plan), record=fresh, results=results,
-                           slack=self.slack, store=self.store, clock=self.clock,
-                           refresh=lambda: self.refresh(incident_id))
+        fresh = next(
+            (s for s in await self.store.list_steps(incident_id, record.phase) if s.name == record.name), record
+        )
+        return StepContext(
+            incident=incident,
+            plan=self.plan(incident.plan),
+            record=fresh,
+            results=results,
+            slack=self.slack,
+            store=self.store,
+            clock=self.clock,
+            refresh=lambda: self.refresh(incident_id),
+        )
 
     async def start(self, incident_id: int) -> None:
         """Run the start steps that are pending, then report failures and finish the workflow step."""
@@ -195,8 +211,10 @@ class IncidentService:
         incident = await self.store.get_incident(incident_id)
         if incident.function_execution_id and await self.store.claim_function(incident_id, "completed"):
             try:
-                await self.slack.complete_function(incident.function_execution_id,
-                                                   {"incident_key": incident.key, "channel_id": incident.channel_id or ""})
+                await self.slack.complete_function(
+                    incident.function_execution_id,
+                    {"incident_key": incident.key, "channel_id": incident.channel_id or ""},
+                )
             except IntegrationError as exc:
                 log.warning("event=workflow_complete_failed incident=%s error=%r", incident.key, str(exc))
 
@@ -205,8 +223,9 @@ class IncidentService:
         incident = await self.store.get_incident(incident_id)
         if incident.state not in (State.ACTIVE, State.RESOLVED):
             raise TransitionRefused(f"{incident.key} is {incident.state}; there is nothing to retry.")
-        names = await self.store.reset_steps(incident_id, Phase.START, (StepStatus.FAILED, StepStatus.SKIPPED),
-                                             user=user, at=self.clock.now())
+        names = await self.store.reset_steps(
+            incident_id, Phase.START, (StepStatus.FAILED, StepStatus.SKIPPED), user=user, at=self.clock.now()
+        )
         if names:
             log.info("event=retry incident=%s steps=%s user=%s", incident.key, ",".join(names), user)
             self.spawn(self.start(incident_id), f"retry {incident.key}")
@@ -240,21 +259,29 @@ class IncidentService:
             plan = self.plan(incident.plan)
             steps = await self.store.list_steps(incident_id, Phase.START)
             if incident.announce_channel and incident.declaration_ts:
-                await self._show(incident.announce_channel, incident.declaration_ts,
-                                 f"🚨 {blocks.headline(incident)} ({incident.level})",
-                                 blocks.declaration(incident, plan, steps))
+                await self._show(
+                    incident.announce_channel,
+                    incident.declaration_ts,
+                    f"🚨 {blocks.headline(incident)} ({incident.level})",
+                    blocks.declaration(incident, plan, steps),
+                )
             intro = next((s for s in steps if s.name == "post_intro" and s.result.get("ts")), None)
             if intro is not None:
                 link = await self.declaration_link(incident)
-                await self._show(intro.result["channel"], intro.result["ts"], blocks.headline(incident),
-                                 blocks.intro(incident, plan, steps, link))
+                await self._show(
+                    intro.result["channel"],
+                    intro.result["ts"],
+                    blocks.headline(incident),
+                    blocks.intro(incident, plan, steps, link),
+                )
 
     async def declaration_link(self, incident: Incident) -> str | None:
         if incident.id not in self._permalinks:
             if not (incident.announce_channel and incident.declaration_ts):
                 return None
-            self._permalinks[incident.id] = await self.slack.permalink(incident.announce_channel,
-                                                                       incident.declaration_ts)
+            self._permalinks[incident.id] = await self.slack.permalink(
+                incident.announce_channel, incident.declaration_ts
+            )
         return self._permalinks[incident.id]
 
     async def _show(self, channel: str, ts: str, text: str, body: list[dict[str, Any]]) -> None:

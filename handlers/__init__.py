@@ -13,7 +13,7 @@ from handlers import buttons, errors, events, start, workflow
 def register_all(app: AsyncApp, service: IncidentService) -> None:
     """Every listener of the bot, in one place; the service reaches them through `context`."""
 
-    async def inject(context: Any, next: Any) -> None:  # noqa: A002 (Bolt names it next)
+    async def inject(context: Any, next: Any) -> None:
         context["service"] = service
         await next()
 

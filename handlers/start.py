@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import blocks
 from bot.errors import IncidentBotError, InvalidInput
 from bot.ids import BlockId, CallbackId, ModalMeta
+from bot.naming import escape
 from bot.service import IncidentService
 from handlers.reply import explain, tell
 
@@ -32,11 +33,13 @@ def _view_values(view: dict[str, Any]) -> tuple[object, object]:
     return title, option.get("value")
 
 
-async def _open(client: AsyncWebClient, service: IncidentService, trigger_id: str, title: str,
-                channel: str = "") -> None:
+async def _open(
+    client: AsyncWebClient, service: IncidentService, trigger_id: str, title: str, channel: str = ""
+) -> None:
     plan = service.plan()
-    await client.views_open(trigger_id=trigger_id,
-                            view=blocks.start_modal(plan, title, ModalMeta(channel=channel, plan=plan.name)))
+    await client.views_open(
+        trigger_id=trigger_id, view=blocks.start_modal(plan, title, ModalMeta(channel=channel, plan=plan.name))
+    )
 
 
 def register(app: AsyncApp) -> None:
@@ -50,15 +53,19 @@ def register(app: AsyncApp) -> None:
         text = str(command.get("text") or "").strip()
         verb, _, rest = text.partition(" ")
         if verb.lower() != "start":
-            await ack(text=USAGE if verb.lower() in ("", "help") else f"Unknown command `{verb[:30]}`.\n{USAGE}")
+            await ack(
+                text=USAGE if verb.lower() in ("", "help") else f"Unknown command `{escape(verb[:30])}`.\n{USAGE}"
+            )
             return
         await ack()
-        await _open(client, context["service"], command["trigger_id"], rest.strip(),
-                    str(command.get("channel_id") or ""))
+        await _open(
+            client, context["service"], command["trigger_id"], rest.strip(), str(command.get("channel_id") or "")
+        )
 
     @app.view(CallbackId.START_MODAL)
-    async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
-                        context: Any) -> None:
+    async def on_submit(
+        ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
         service: IncidentService = context["service"]
         user = body["user"]["id"]
         title, level = _view_values(view)
@@ -71,13 +78,18 @@ def register(app: AsyncApp) -> None:
             return
         await ack()
         try:
-            incident = await service.declare(title=title, level=level, user=user, source="modal",
-                                             plan_name=meta.plan or None)
+            incident = await service.declare(
+                title=title, level=level, user=user, source="modal", plan_name=meta.plan or None
+            )
         except IncidentBotError as exc:
             log.warning("event=declare_failed source=modal error=%r", str(exc))
             await tell(client, meta.channel or None, user, explain(exc))
             return
         if meta.channel:
-            await tell(client, meta.channel, user,
-                       f"{incident.key} is declared in <#{incident.announce_channel}>; "
-                       "it needs a Confirm there before anything is created.")
+            await tell(
+                client,
+                meta.channel,
+                user,
+                f"{incident.key} is declared in <#{incident.announce_channel}>; "
+                "it needs a Confirm there before anything is created.",
+            )

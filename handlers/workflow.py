@@ -25,8 +25,13 @@ def register(app: AsyncApp) -> None:
             await fail("The workflow did not say who reports the incident (input `reporter`).")
             return
         try:
-            await service.declare(title=inputs.get("title"), level=inputs.get("level"), user=reporter,
-                                  source="workflow", function_execution_id=event.get("function_execution_id"))
+            await service.declare(
+                title=inputs.get("title"),
+                level=inputs.get("level"),
+                user=reporter,
+                source="workflow",
+                function_execution_id=event.get("function_execution_id"),
+            )
         except IncidentBotError as exc:
             log.warning("event=declare_failed source=workflow error=%r", str(exc))
             await fail(explain(exc))

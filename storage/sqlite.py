@@ -148,7 +148,12 @@ class SqliteStore:
                 await db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
 
     async def _timeline(
-        self, db: aiosqlite.Connection, incident_id: int, at: datetime, actor: str | None, kind: str,
+        self,
+        db: aiosqlite.Connection,
+        incident_id: int,
+        at: datetime,
+        actor: str | None,
+        kind: str,
         detail: dict[str, Any],
     ) -> None:
         await db.execute(
@@ -179,13 +184,23 @@ class SqliteStore:
             cur = await db.execute(
                 "INSERT INTO incidents (title, level, plan, state, source, declared_by, declared_at,"
                 " announce_channel, function_execution_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (title, level, plan, State.DECLARED, source, declared_by, _ts(at), announce_channel,
-                 function_execution_id),
+                (
+                    title,
+                    level,
+                    plan,
+                    State.DECLARED,
+                    source,
+                    declared_by,
+                    _ts(at),
+                    announce_channel,
+                    function_execution_id,
+                ),
             )
             incident_id = cur.lastrowid
             assert incident_id is not None
-            await self._timeline(db, incident_id, at, declared_by, "declared",
-                                 {"title": title, "level": level, "source": source})
+            await self._timeline(
+                db, incident_id, at, declared_by, "declared", {"title": title, "level": level, "source": source}
+            )
             return await self._fetch_incident(db, incident_id)
 
     async def get_incident(self, incident_id: int) -> Incident:
@@ -232,8 +247,7 @@ class SqliteStore:
     ) -> Incident | None:
         async with self._tx() as db:
             cur = await db.execute(
-                "UPDATE incidents SET state = ?, confirmed_by = ?, confirmed_at = ?"
-                " WHERE id = ? AND state = ?",
+                "UPDATE incidents SET state = ?, confirmed_by = ?, confirmed_at = ? WHERE id = ? AND state = ?",
                 (State.ACTIVE, user, _ts(at), incident_id, State.DECLARED),
             )
             if cur.rowcount != 1:
@@ -320,8 +334,7 @@ class SqliteStore:
         marks = ",".join("?" for _ in statuses)
         async with self._tx() as db:
             async with db.execute(
-                f"SELECT name FROM steps WHERE incident_id = ? AND phase = ? AND status IN ({marks})"
-                " ORDER BY rowid",
+                f"SELECT name FROM steps WHERE incident_id = ? AND phase = ? AND status IN ({marks}) ORDER BY rowid",
                 (incident_id, phase, *statuses),
             ) as cur:
                 names = [row["name"] for row in await cur.fetchall()]

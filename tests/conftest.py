@@ -120,8 +120,9 @@ class Running:
 
 
 @pytest.fixture
-async def running(env: dict[str, str], clock: FakeClock, slack: SlackEmulator, people: People
-                  ) -> AsyncIterator[Running]:
+async def running(
+    env: dict[str, str], clock: FakeClock, slack: SlackEmulator, people: People
+) -> AsyncIterator[Running]:
     runner = Running(env, clock, slack)
     await runner.start()
     yield runner
@@ -132,3 +133,23 @@ async def running(env: dict[str, str], clock: FakeClock, slack: SlackEmulator, p
 def bot(running: Running) -> Bot:
     assert running.bot is not None
     return running.bot
+
+
+async def declare_via_workflow(
+    slack: SlackEmulator,
+    people: People,
+    title: str = "Checkout is down",
+    level: str = "P1",
+    reporter: str | None = None,
+) -> tuple[Any, Any]:
+    """Run the `start_incident` workflow step; returns (execution, declaration message)."""
+    before = len(slack.messages(people.incidents))
+    execution = await slack.run_function(
+        "start_incident", {"title": title, "level": level, "reporter": reporter or people.alice}
+    )
+    messages = await wait_for(lambda: slack.messages(people.incidents)[before:], what="declaration")
+    return execution, messages[0]
+
+
+def channel_named(slack: SlackEmulator, prefix: str) -> Any:
+    return next((c for c in slack.ws.channels.values() if c.name.startswith(prefix)), None)

@@ -62,8 +62,16 @@ def _element(el: Any, where: str) -> None:
             raise BlockError(f"{where}.max_length: must be 1 to 3000")
     elif kind in ("image",):
         pass
-    elif kind in ("users_select", "conversations_select", "channels_select", "overflow", "datepicker",
-                  "checkboxes", "radio_buttons", "multi_users_select"):
+    elif kind in (
+        "users_select",
+        "conversations_select",
+        "channels_select",
+        "overflow",
+        "datepicker",
+        "checkboxes",
+        "radio_buttons",
+        "multi_users_select",
+    ):
         pass
     else:
         raise BlockError(f"{where}.type: unsupported element type {kind!r}")

@@ -76,7 +76,7 @@ class SlackEmulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr,attr-defined]
         self.port = sockets[0].getsockname()[1]
         return self
 
@@ -94,8 +94,16 @@ class SlackEmulator:
 
     # --- Web API --------------------------------------------------------------------------------
 
-    def fail(self, method: str, *, times: int = 1, status: int = 429, retry_after: int | None = 1,
-             error: str | None = None, delay: float = 0.0) -> None:
+    def fail(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 429,
+        retry_after: int | None = 1,
+        error: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
         """Make the next `times` calls of `method` fail (HTTP status, or ok:false `error`)."""
         self.faults.append(Fault(method, times, status, retry_after, error, delay))
 
@@ -148,7 +156,9 @@ class SlackEmulator:
                 return self._fail(method, args, "invalid_auth")
             self.connections_opened += 1
             self.calls.append(Call(method, {}, True))
-            return web.json_response({"ok": True, "url": f"ws://{self.host}:{self.port}/link/?ticket={random.random()}"})
+            return web.json_response(
+                {"ok": True, "url": f"ws://{self.host}:{self.port}/link/?ticket={random.random()}"}
+            )
         if token != BOT_TOKEN:
             return self._fail(method, args, "invalid_auth" if token else "not_authed")
         handler = self.api.methods.get(method)
@@ -182,8 +192,14 @@ class SlackEmulator:
         sock = web.WebSocketResponse(autoping=True)
         await sock.prepare(request)
         self._sockets.append(sock)
-        await sock.send_json({"type": "hello", "num_connections": self.connected,
-                              "connection_info": {"app_id": "A0APP"}, "debug_info": {"host": "sandbox"}})
+        await sock.send_json(
+            {
+                "type": "hello",
+                "num_connections": self.connected,
+                "connection_info": {"app_id": "A0APP"},
+                "debug_info": {"host": "sandbox"},
+            }
+        )
         try:
             async for msg in sock:
                 if msg.type != WSMsgType.TEXT:
@@ -204,8 +220,15 @@ class SlackEmulator:
         for sock in list(self._sockets):
             await sock.send_json({"type": "disconnect", "reason": "refresh_requested"})
 
-    async def send(self, kind: str, payload: dict[str, Any], *, envelope_id: str | None = None,
-                   retry_attempt: int = 0, timeout: float = 5.0) -> dict[str, Any]:
+    async def send(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        envelope_id: str | None = None,
+        retry_attempt: int = 0,
+        timeout: float = 5.0,
+    ) -> dict[str, Any]:
         """Deliver an envelope to one open connection (as Slack: a random one) and wait for its ack."""
         live = [s for s in self._sockets if not s.closed]
         if not live:
@@ -213,9 +236,14 @@ class SlackEmulator:
         envelope_id = envelope_id or f"env-{next(self._envelopes)}"
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = future
-        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                    "accepts_response_payload": kind != "events_api", "retry_attempt": retry_attempt,
-                    "retry_reason": "timeout" if retry_attempt else ""}
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
         try:
             await random.choice(live).send_json(envelope)
             return await asyncio.wait_for(future, timeout)
@@ -234,39 +262,73 @@ class SlackEmulator:
             pass
 
     def _event_body(self, event: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "event_callback", "team_id": self.ws.team_id, "api_app_id": "A0APP",
-                "event": {**event, "event_ts": event.get("ts", self.ws.new_ts())},
-                "event_id": f"Ev{next(self._envelopes):08d}", "event_time": int(time.time()),
-                "authorizations": [{"team_id": self.ws.team_id, "user_id": self.ws.bot.id, "is_bot": True}]}
+        return {
+            "type": "event_callback",
+            "team_id": self.ws.team_id,
+            "api_app_id": "A0APP",
+            "event": {**event, "event_ts": event.get("ts", self.ws.new_ts())},
+            "event_id": f"Ev{next(self._envelopes):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.ws.team_id, "user_id": self.ws.bot.id, "is_bot": True}],
+        }
 
     # --- what people do -------------------------------------------------------------------------
 
     def _user(self, user: str) -> dict[str, str]:
-        return {"id": user, "username": self.ws.users[user].name, "name": self.ws.users[user].name,
-                "team_id": self.ws.team_id}
+        return {
+            "id": user,
+            "username": self.ws.users[user].name,
+            "name": self.ws.users[user].name,
+            "team_id": self.ws.team_id,
+        }
 
     async def run_function(self, callback_id: str, inputs: dict[str, Any], **kw: Any) -> Execution:
         """A workflow reaches our custom step: `function_executed`."""
         execution = Execution(self.ws.new_id("Fx"), callback_id, inputs)
         self.ws.executions[execution.id] = execution
-        event = {"type": "function_executed", "function": {"id": "Fn0001", "callback_id": callback_id,
-                 "title": callback_id, "type": "app", "app_id": "A0APP"}, "inputs": inputs,
-                 "function_execution_id": execution.id, "workflow_execution_id": self.ws.new_id("Wx"),
-                 "event_ts": self.ws.new_ts(), "bot_access_token": BOT_TOKEN}
+        event = {
+            "type": "function_executed",
+            "function": {
+                "id": "Fn0001",
+                "callback_id": callback_id,
+                "title": callback_id,
+                "type": "app",
+                "app_id": "A0APP",
+            },
+            "inputs": inputs,
+            "function_execution_id": execution.id,
+            "workflow_execution_id": self.ws.new_id("Wx"),
+            "event_ts": self.ws.new_ts(),
+            "bot_access_token": BOT_TOKEN,
+        }
         await self.send("events_api", self._event_body(event), **kw)
         return execution
 
     async def shortcut(self, callback_id: str, user: str, **kw: Any) -> dict[str, Any]:
-        payload = {"type": "shortcut", "callback_id": callback_id, "trigger_id": self.ws.new_trigger(user),
-                   "user": self._user(user), "team": {"id": self.ws.team_id}, "token": "legacy",
-                   "action_ts": self.ws.new_ts()}
+        payload = {
+            "type": "shortcut",
+            "callback_id": callback_id,
+            "trigger_id": self.ws.new_trigger(user),
+            "user": self._user(user),
+            "team": {"id": self.ws.team_id},
+            "token": "legacy",
+            "action_ts": self.ws.new_ts(),
+        }
         return await self.send("interactive", payload, **kw)
 
     async def slash(self, command: str, text: str, user: str, channel: str, **kw: Any) -> dict[str, Any]:
-        payload = {"command": command, "text": text, "user_id": user, "user_name": self.ws.users[user].name,
-                   "channel_id": channel, "channel_name": self.ws.channels[channel].name,
-                   "team_id": self.ws.team_id, "trigger_id": self.ws.new_trigger(user),
-                   "response_url": f"{self.url}/respond/{self.ws.new_id('R')}", "token": "legacy"}
+        payload = {
+            "command": command,
+            "text": text,
+            "user_id": user,
+            "user_name": self.ws.users[user].name,
+            "channel_id": channel,
+            "channel_name": self.ws.channels[channel].name,
+            "team_id": self.ws.team_id,
+            "trigger_id": self.ws.new_trigger(user),
+            "response_url": f"{self.url}/respond/{self.ws.new_id('R')}",
+            "token": "legacy",
+        }
         return await self.send("slash_commands", payload, **kw)
 
     def open_view(self, user: str) -> dict[str, Any] | None:
@@ -294,9 +356,14 @@ class SlackEmulator:
             else:
                 entry = {"type": element["type"], "value": value}
             state.setdefault(block["block_id"], {})[action_id] = entry
-        payload = {"type": "view_submission", "user": self._user(user), "team": {"id": self.ws.team_id},
-                   "trigger_id": self.ws.new_trigger(user), "view": {"id": view_id, **opened.view,
-                   "state": {"values": state}}, "token": "legacy"}
+        payload = {
+            "type": "view_submission",
+            "user": self._user(user),
+            "team": {"id": self.ws.team_id},
+            "trigger_id": self.ws.new_trigger(user),
+            "view": {"id": view_id, **opened.view, "state": {"values": state}},
+            "token": "legacy",
+        }
         ack = await self.send("interactive", payload, **kw)
         if ack.get("response_action") == "errors":
             opened.errors = dict(ack.get("errors") or {})
@@ -310,14 +377,27 @@ class SlackEmulator:
         if message is None:
             raise LookupError(f"no message {ts} in {channel}")
         button, block_id = self._find_button(message, action_id)
-        payload = {"type": "block_actions", "user": self._user(user), "team": {"id": self.ws.team_id},
-                   "trigger_id": self.ws.new_trigger(user), "container": {"type": "message",
-                   "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
-                   "channel": {"id": channel, "name": self.ws.channels[channel].name},
-                   "message": message.as_api(), "response_url": f"{self.url}/respond/{self.ws.new_id('R')}",
-                   "actions": [{"type": "button", "action_id": action_id, "block_id": block_id,
-                                "value": button.get("value", ""), "text": button["text"],
-                                "action_ts": self.ws.new_ts()}], "token": "legacy"}
+        payload = {
+            "type": "block_actions",
+            "user": self._user(user),
+            "team": {"id": self.ws.team_id},
+            "trigger_id": self.ws.new_trigger(user),
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+            "channel": {"id": channel, "name": self.ws.channels[channel].name},
+            "message": message.as_api(),
+            "response_url": f"{self.url}/respond/{self.ws.new_id('R')}",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": button.get("value", ""),
+                    "text": button["text"],
+                    "action_ts": self.ws.new_ts(),
+                }
+            ],
+            "token": "legacy",
+        }
         return await self.send("interactive", payload, **kw)
 
     @staticmethod
@@ -334,8 +414,15 @@ class SlackEmulator:
         chan = self.ws.channels[channel]
         message = Message(self.ws.new_ts(), user, text, thread_ts=thread_ts)
         chan.messages.append(message)
-        event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": message.ts,
-                 "channel_type": "channel", **({"thread_ts": thread_ts} if thread_ts else {})}
+        event = {
+            "type": "message",
+            "channel": channel,
+            "user": user,
+            "text": text,
+            "ts": message.ts,
+            "channel_type": "channel",
+            **({"thread_ts": thread_ts} if thread_ts else {}),
+        }
         await self.send("events_api", self._event_body(event))
         return message.ts
 

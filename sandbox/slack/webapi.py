@@ -89,8 +89,14 @@ class WebApi:
     # --- methods --------------------------------------------------------------------------------
 
     def auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"user_id": self.ws.bot.id, "user": self.ws.bot.name, "team_id": self.ws.team_id,
-                "bot_id": "B0BOT", "team": "Sandbox", "url": "https://sandbox.slack.test/"}
+        return {
+            "user_id": self.ws.bot.id,
+            "user": self.ws.bot.name,
+            "team_id": self.ws.team_id,
+            "bot_id": "B0BOT",
+            "team": "Sandbox",
+            "url": "https://sandbox.slack.test/",
+        }
 
     def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
@@ -110,8 +116,17 @@ class WebApi:
         metadata = _json(args.get("metadata")) if args.get("metadata") else None
         message = Message(self.ws.new_ts(), self.ws.bot.id, text, blocks, thread_ts, metadata, bot=True)
         channel.messages.append(message)
-        self.on_event({"type": "message", "channel": channel.id, "user": self.ws.bot.id, "bot_id": "B0BOT",
-                       "text": text, "ts": message.ts, **({"thread_ts": thread_ts} if thread_ts else {})})
+        self.on_event(
+            {
+                "type": "message",
+                "channel": channel.id,
+                "user": self.ws.bot.id,
+                "bot_id": "B0BOT",
+                "text": text,
+                "ts": message.ts,
+                **({"thread_ts": thread_ts} if thread_ts else {}),
+            }
+        )
         return {"channel": channel.id, "ts": message.ts, "message": message.as_api()}
 
     def update(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +158,10 @@ class WebApi:
         ts = str(args.get("message_ts"))
         if channel.find(ts) is None:
             raise ApiError("message_not_found")
-        return {"channel": channel.id, "permalink": f"https://sandbox.slack.test/archives/{channel.id}/p{ts.replace('.', '')}"}
+        return {
+            "channel": channel.id,
+            "permalink": f"https://sandbox.slack.test/archives/{channel.id}/p{ts.replace('.', '')}",
+        }
 
     def create(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("name") or "")
@@ -155,8 +173,9 @@ class WebApi:
             raise ApiError("invalid_name_specials")
         if self.ws.channel_by_name(name) is not None:
             raise ApiError("name_taken")
-        channel = self.ws.add_channel(name, [self.ws.bot.id], is_private=_bool(args.get("is_private")),
-                                      creator=self.ws.bot.id)
+        channel = self.ws.add_channel(
+            name, [self.ws.bot.id], is_private=_bool(args.get("is_private")), creator=self.ws.bot.id
+        )
         return {"channel": channel.as_api()}
 
     def set_topic(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -190,9 +209,9 @@ class WebApi:
             elif user in channel.members:
                 errors.append({"user": user, "ok": False, "error": "already_in_channel"})
         if errors and not _bool(args.get("force")):
-            raise ApiError(errors[0]["error"])
+            raise ApiError(str(errors[0]["error"]))
         if len(errors) == len(users):
-            raise ApiError(errors[0]["error"], errors=errors)
+            raise ApiError(str(errors[0]["error"]), errors=errors)
         for user in users:
             if user in self.ws.users and user != self.ws.bot.id:
                 channel.members.add(user)
@@ -257,8 +276,15 @@ class WebApi:
         user = self.ws.users.get(str(args.get("user")))
         if user is None:
             raise ApiError("user_not_found")
-        return {"user": {"id": user.id, "name": user.name, "real_name": user.name, "is_bot": user.is_bot,
-                         "profile": {"email": user.email, "real_name": user.name}}}
+        return {
+            "user": {
+                "id": user.id,
+                "name": user.name,
+                "real_name": user.name,
+                "is_bot": user.is_bot,
+                "profile": {"email": user.email, "real_name": user.name},
+            }
+        }
 
     def lookup_email(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email") or "").lower()
@@ -268,8 +294,12 @@ class WebApi:
         return {"user": {"id": user.id, "name": user.name}}
 
     def usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"usergroups": [{"id": g.id, "handle": g.handle, "name": g.handle, "user_count": len(g.users)}
-                               for g in self.ws.usergroups.values()]}
+        return {
+            "usergroups": [
+                {"id": g.id, "handle": g.handle, "name": g.handle, "user_count": len(g.users)}
+                for g in self.ws.usergroups.values()
+            ]
+        }
 
     def usergroup_users(self, args: dict[str, Any]) -> dict[str, Any]:
         group = self.ws.usergroups.get(str(args.get("usergroup")))

@@ -61,9 +61,15 @@ class Channel:
 
     def as_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "is_channel": not self.is_private, "is_private": self.is_private,
-            "is_archived": self.is_archived, "creator": self.creator, "created": self.created,
-            "topic": {"value": self.topic}, "num_members": len(self.members),
+            "id": self.id,
+            "name": self.name,
+            "is_channel": not self.is_private,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+            "creator": self.creator,
+            "created": self.created,
+            "topic": {"value": self.topic},
+            "num_members": len(self.members),
         }
 
     def find(self, ts: str) -> Message | None:
@@ -128,8 +134,9 @@ class Workspace:
         self.usergroups[group.id] = group
         return group
 
-    def add_channel(self, name: str, members: list[str] | None = None, *, is_private: bool = False,
-                    creator: str | None = None) -> Channel:
+    def add_channel(
+        self, name: str, members: list[str] | None = None, *, is_private: bool = False, creator: str | None = None
+    ) -> Channel:
         channel = Channel(self.new_id("C"), name, creator or "U0ADMIN", is_private, members=set(members or []))
         self.channels[channel.id] = channel
         return channel
