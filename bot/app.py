@@ -95,7 +95,6 @@ async def build(
         service_ref.append(service)
         app = AsyncApp(
             client=client,
-            token=settings.slack_bot_token,
             request_verification_enabled=False,
             ignoring_self_events_enabled=True,
             process_before_response=False,

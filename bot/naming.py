@@ -36,7 +36,7 @@ def slugify(title: str) -> str:
             kept.append(ch)
         elif category in ("Sk", "Mn") or ch in "'’":  # modifiers and apostrophes join words
             continue
-        elif category[0] == "S" or ch in "\u200d\ufe0f":  # emoji and other symbols vanish
+        elif category == "So" or ch in "\u200d\ufe0f":  # emoji and pictographs vanish
             continue
         else:  # spaces and punctuation separate words
             kept.append(" ")

@@ -57,6 +57,7 @@ class SlackEmulator:
         self._envelopes = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.connections_opened = 0
+        self.sent: dict[str, tuple[str, dict[str, Any]]] = {}
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -234,6 +235,7 @@ class SlackEmulator:
         if not live:
             raise ConnectionError("no Socket Mode connection is open")
         envelope_id = envelope_id or f"env-{next(self._envelopes)}"
+        self.sent[envelope_id] = (kind, payload)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = future
         envelope = {
@@ -249,6 +251,11 @@ class SlackEmulator:
             return await asyncio.wait_for(future, timeout)
         finally:
             self._acks.pop(envelope_id, None)
+
+    async def redeliver(self, envelope_id: str, retry_attempt: int = 1) -> dict[str, Any]:
+        """Send an envelope again, as Slack does when it thinks an ack was lost."""
+        kind, payload = self.sent[envelope_id]
+        return await self.send(kind, payload, envelope_id=envelope_id, retry_attempt=retry_attempt)
 
     def _bot_event(self, event: dict[str, Any]) -> None:
         """Messages the bot posts come back as events too, as in Slack (subscribed channels)."""
