@@ -58,6 +58,7 @@ class SlackEmulator:
         self._runner: web.AppRunner | None = None
         self.connections_opened = 0
         self.sent: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._stopping = asyncio.Event()
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -82,6 +83,7 @@ class SlackEmulator:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         for sock in list(self._sockets):
             await sock.close()
         if self._runner is not None:
@@ -142,8 +144,11 @@ class SlackEmulator:
         for fault in self.faults:
             if fault.method in (method, "*") and fault.times > 0:
                 fault.times -= 1
-                if fault.delay:
-                    await asyncio.sleep(fault.delay)
+                if fault.delay:  # a hung call, cut short when the emulator stops
+                    try:
+                        await asyncio.wait_for(self._stopping.wait(), fault.delay)
+                    except TimeoutError:
+                        pass
                 self.calls.append(Call(method, args, False, fault.error or f"http_{fault.status}"))
                 if fault.error:
                     return web.json_response({"ok": False, "error": fault.error})
