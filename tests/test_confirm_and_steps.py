@@ -8,7 +8,7 @@ import copy
 from bot.app import Bot
 from bot.models import Phase, State, StepStatus
 from sandbox.slack import SlackEmulator
-from tests.conftest import People, Running, channel_named, declare_via_workflow, wait_for
+from tests.conftest import People, channel_named, declare_via_workflow, wait_for
 
 
 async def steps_of(bot: Bot, incident_id: int = 1) -> dict[str, StepStatus]:

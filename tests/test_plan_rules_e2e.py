@@ -63,7 +63,10 @@ async def test_unknown_responders_fail_their_step_only_and_retry_succeeds(
     assert "@ghost-team does not exist" in (steps["invite_responders"].error or "")
     assert "nobody@example.com" in (steps["invite_responders"].error or "")
     assert {n: s.status for n, s in steps.items() if n != "invite_responders"} == {
-        "create_channel": StepStatus.OK, "post_intro": StepStatus.OK, "announce": StepStatus.OK}
+        "create_channel": StepStatus.OK,
+        "post_intro": StepStatus.OK,
+        "announce": StepStatus.OK,
+    }
     channel = channel_named(slack, "sev-1-")
     assert {people.alice, people.carol, people.dave} <= channel.members  # the rest were still invited
     report = next(m for m in slack.messages(channel.id) if "did not complete" in m.text)
@@ -77,7 +80,17 @@ async def test_unknown_responders_fail_their_step_only_and_retry_succeeds(
     assert {s.status for s in await bot.store.list_steps(1, Phase.START)} == {StepStatus.OK}
     # a second Retry has nothing to do and says so
     slack.ws.channels[channel.id].find(report.ts).blocks = [  # type: ignore[union-attr]
-        {"type": "actions", "elements": [{"type": "button", "action_id": "incident_retry", "value": "1:on_start",
-                                          "text": {"type": "plain_text", "text": "Retry"}}]}]
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "incident_retry",
+                    "value": "1:on_start",
+                    "text": {"type": "plain_text", "text": "Retry"},
+                }
+            ],
+        }
+    ]
     await slack.click(channel.id, report.ts, "incident_retry", people.carol)
     await wait_for(lambda: any("Nothing to retry" in t for t in slack.ephemerals_for(people.carol)), what="no-op")

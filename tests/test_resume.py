@@ -57,8 +57,9 @@ async def test_declaration_that_could_not_be_posted_is_posted_on_restart(
     slack: SlackEmulator, people: People, running: Running
 ) -> None:
     slack.fail("chat.postMessage", status=500, retry_after=None, times=20)
-    execution = await slack.run_function("start_incident", {"title": "DB down", "level": "P2",
-                                                            "reporter": people.alice})
+    execution = await slack.run_function(
+        "start_incident", {"title": "DB down", "level": "P2", "reporter": people.alice}
+    )
     await wait_for(lambda: execution.state == "failed", what="workflow told")
     assert "Slack or an integration did not answer" in (execution.error or "")
     assert running.bot is not None and len(await running.bot.store.undeclared_messages()) == 1
