@@ -94,7 +94,7 @@ async def test_user_text_is_shown_as_text_never_as_a_ping_or_link(
         *((people.incidents, m.ts) for m in slack.messages(people.incidents, thread_ts=decl.ts)),
     ]
     for where, ts in checked:
-        shown, entities = slack.seen(where, ts)
+        _, entities = slack.seen(where, ts)
         for entity in entities:  # only the bot's own mentions and links, none made of the title
             assert not entity.startswith("broadcast:"), (where, entities)
             assert entity not in ("user:U123", "link:https://evil.example"), (where, entities)
