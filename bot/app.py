@@ -42,13 +42,28 @@ class Bot:
         log.info("event=connected mode=socket")
 
 
-async def check_slack(slack: SlackGateway) -> dict[str, object]:
+REFUSED = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type")
+
+
+async def check_slack(slack: SlackGateway, app_token: str | None = None) -> dict[str, object]:
+    """auth.test with the bot token and, when given, apps.connections.open with the app token.
+
+    Raises ConfigError naming the variable when Slack refuses a token.
+    """
     try:
-        return await slack.auth_test()
+        data = await slack.auth_test()
     except IntegrationError as exc:
-        if exc.code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+        if exc.code in REFUSED:
             raise ConfigError("SLACK_BOT_TOKEN", f"was refused by Slack ({exc.code})") from None
         raise
+    if app_token is not None:
+        try:
+            await slack.call("apps.connections.open", app_token=app_token)
+        except IntegrationError as exc:
+            if exc.code in REFUSED:
+                raise ConfigError("SLACK_APP_TOKEN", f"was refused by Slack ({exc.code})") from None
+            raise
+    return data
 
 
 async def resolve_announce(slack: SlackGateway, plans: dict[str, Plan]) -> dict[str, str]:
@@ -76,7 +91,7 @@ async def build(
         stack.push_async_callback(store.close)
         client = build_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout)
         slack = SlackGateway(client)
-        await check_slack(slack)
+        await check_slack(slack, settings.slack_app_token)
         announce = await resolve_announce(slack, plans)
         service_ref: list[IncidentService] = []
 

@@ -52,7 +52,7 @@ async def _check_slack(settings: Settings) -> None:
     from bot.app import check_slack, resolve_announce
 
     slack = SlackGateway(build_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout))
-    data = await check_slack(slack)
+    data = await check_slack(slack, settings.slack_app_token)
     print(f"slack: ok (bot user {data.get('user_id')}, team {data.get('team_id')})")
     await resolve_announce(slack, load_plans(settings.plans_dir))
     print("slack: announce channels found")
@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return _fail("the response plans are invalid", EXIT_PLANS)
+    except IntegrationError as exc:
+        return _fail(f"cannot start: {exc}", EXIT_PLANS)
     except KeyboardInterrupt:
         return 130
 

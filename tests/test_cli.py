@@ -118,6 +118,8 @@ async def test_check_against_slack_reports_a_refused_token(
     }
     code, _, err = await _bot(["check"], env, tmp_path)
     assert code == 2 and "SLACK_BOT_TOKEN: was refused by Slack (invalid_auth)" in err and "xoxb-wrong" not in err
+    code, _, err = await _bot(["run"], {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-wrong"}, tmp_path)
+    assert code == 2 and "SLACK_APP_TOKEN: was refused by Slack (invalid_auth)" in err and "xapp-wrong" not in err
     code, out, _ = await _bot(["check"], {**env, "SLACK_BOT_TOKEN": BOT_TOKEN}, tmp_path)
     assert code == 0 and "slack: ok" in out and "announce channels found" in out
 
@@ -150,3 +152,16 @@ async def test_a_whole_incident_at_debug_level_logs_no_token(
     assert "event=declared" in log and "event=step_ok" in log and "event=stopping" in log
     assert BOT_TOKEN not in log and APP_TOKEN not in log
     assert proc.returncode == 0
+
+
+def test_unreachable_slack_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "PLANS_DIR": str(ROOT / "plans"),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    result = run(["run"], env, tmp_path)
+    assert result.returncode == 1 and "cannot start: slack:" in result.stderr
+    assert "Traceback" not in result.stderr and "xoxb-1" not in result.stderr
