@@ -101,8 +101,8 @@ class Runner:
         self, incident_id: int, record: StepRecord, results: dict[str, dict[str, Any]]
     ) -> tuple[StepStatus, dict[str, Any]]:
         claimed = await self._store.claim_step(incident_id, record.phase, record.name, self._clock.now())
-        if claimed is None:  # another run took it
-            return StepStatus.SKIPPED, {}
+        if claimed is None:  # another run holds it: leave it, and what needs it, to that run
+            return StepStatus.RUNNING, {}
         fn = self._steps.get(record.name)
         started = time.monotonic()
         error = "not implemented"

@@ -131,18 +131,14 @@ class Plan(_Model):
                 raise ValueError(f"level {key!r} must be 1-20 letters, digits, - or _ (like P1)")
         return self
 
-    def level(self, key: str) -> Level:
-        try:
-            return self.levels[key]
-        except KeyError:
-            raise KeyError(key) from None
-
     def start_steps(self, level: str) -> tuple[str, ...]:
-        steps = self.levels[level].on_start
-        return self.on_start if steps is None else steps
+        """The level's steps, or the plan's default (also for a level since removed from the plan)."""
+        known = self.levels.get(level)
+        return self.on_start if known is None or known.on_start is None else known.on_start
 
     def responders_for(self, level: str) -> People:
-        extra = self.levels[level].responders
+        known = self.levels.get(level)
+        extra = known.responders if known is not None else People()
         return People(
             users=tuple(dict.fromkeys(self.responders.users + extra.users)),
             usergroups=tuple(dict.fromkeys(self.responders.usergroups + extra.usergroups)),

@@ -56,6 +56,14 @@ class IncidentService:
         except KeyError:
             raise InvalidInput(f"There is no response plan named {escape(name)!r}.") from None
 
+    def plan_of(self, incident: Incident) -> Plan:
+        """The incident's plan; the default one if its plan file has since been removed."""
+        plan = self.plans.get(incident.plan)
+        if plan is None:
+            log.warning("event=plan_missing incident=%s plan=%s", incident.key, incident.plan)
+            return default_plan(dict(self.plans))
+        return plan
+
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
         """Run in the background, keeping a reference; errors are logged, never lost."""
         task = asyncio.create_task(coro)
@@ -129,7 +137,7 @@ class IncidentService:
         return await self.post_declaration(incident)
 
     async def post_declaration(self, incident: Incident) -> Incident:
-        plan = self.plan(incident.plan)
+        plan = self.plan_of(incident)
         channel = incident.announce_channel or self.announce_ids[plan.name]
         ts = await self.slack.post(
             channel, f"🚨 {blocks.headline(incident)} ({incident.level})", blocks.declaration(incident, plan)
@@ -142,7 +150,7 @@ class IncidentService:
     async def confirm(self, incident_id: int, user: str) -> Incident:
         """declared -> active, then the level's start steps run in the background."""
         incident = await self.store.get_incident(incident_id)
-        plan = self.plan(incident.plan)
+        plan = self.plan_of(incident)
         self._refuse_if_decided(incident, "confirm")
         if not await self.allowed(plan.permissions.confirm, user):
             raise PermissionDenied(
@@ -161,7 +169,7 @@ class IncidentService:
 
     async def cancel(self, incident_id: int, user: str) -> Incident:
         incident = await self.store.get_incident(incident_id)
-        plan = self.plan(incident.plan)
+        plan = self.plan_of(incident)
         self._refuse_if_decided(incident, "cancel")
         if not await self.allowed(plan.permissions.cancel, user):
             raise PermissionDenied(f"The response plan does not allow you to cancel {incident.key}.")
@@ -193,7 +201,7 @@ class IncidentService:
         )
         return StepContext(
             incident=incident,
-            plan=self.plan(incident.plan),
+            plan=self.plan_of(incident),
             record=fresh,
             results=results,
             slack=self.slack,
@@ -205,7 +213,7 @@ class IncidentService:
     async def start(self, incident_id: int) -> None:
         """Run the start steps that are pending, then report failures and finish the workflow step."""
         incident = await self.store.get_incident(incident_id)
-        report = await self.runner.run(incident_id, Phase.START, self.plan(incident.plan))
+        report = await self.runner.run(incident_id, Phase.START, self.plan_of(incident))
         await self.refresh(incident_id)
         await self._report(incident_id, report.steps)
         incident = await self.store.get_incident(incident_id)
@@ -256,7 +264,7 @@ class IncidentService:
     async def _refresh(self, incident_id: int) -> None:
         if True:
             incident = await self.store.get_incident(incident_id)
-            plan = self.plan(incident.plan)
+            plan = self.plan_of(incident)
             steps = await self.store.list_steps(incident_id, Phase.START)
             if incident.announce_channel and incident.declaration_ts:
                 await self._show(

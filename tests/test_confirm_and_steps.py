@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from pathlib import Path
 
 from bot.app import Bot
 from bot.models import Phase, State, StepStatus
+from bot.plans import parse_plan
 from sandbox.slack import SlackEmulator
 from tests.conftest import People, channel_named, declare_via_workflow, wait_for
 
@@ -147,3 +149,15 @@ async def test_failed_channel_skips_only_its_dependants_and_retry_finishes(
     assert channel_named(slack, "inc-1-") is not None
     retries = [e for e in await bot.store.timeline(1) if e.kind == "retry"]
     assert retries[0].actor == people.bob and retries[0].detail["steps"][0] == "create_channel"
+
+
+async def test_a_level_removed_from_the_plan_after_declaration_still_confirms(
+    slack: SlackEmulator, people: People, bot: Bot
+) -> None:
+    _, decl = await declare_via_workflow(slack, people, level="P4")
+    text = (Path(bot.settings.plans_dir) / "default.yaml").read_text().split("  P4:")[0]
+    bot.service.plans = {"default": parse_plan(text, "default.yaml")}  # someone deployed a new plan
+    await slack.click(people.incidents, decl.ts, "incident_confirm", people.bob)
+    await bot.service.drain()
+    assert set((await steps_of(bot)).values()) == {StepStatus.OK}
+    assert "P4" in slack.seen(people.incidents, decl.ts)[0]
