@@ -7,12 +7,27 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
+from bot.errors import NotConfigured
 from bot.models import Incident, StepRecord
 from bot.plans import Plan
 
 if TYPE_CHECKING:
+    from actions.jira import JiraGateway
     from actions.slack import SlackGateway
+    from actions.zoom import ZoomClient
     from storage.base import Store
+
+__all__ = ["Integrations", "NotConfigured", "StepContext", "StepFn"]
+
+
+@dataclass
+class Integrations:
+    """The optional integrations, None when not configured (the problem says why)."""
+
+    zoom: ZoomClient | None = None
+    zoom_problem: str = "Zoom is not configured"
+    jira: JiraGateway | None = None
+    jira_problem: str = "Jira is not configured"
 
 
 @dataclass
@@ -27,6 +42,7 @@ class StepContext:
     store: Store
     clock: Clock
     refresh: Callable[[], Awaitable[None]] = field(default=lambda: _noop())
+    integrations: Integrations = field(default_factory=Integrations)
     """Re-render the incident's messages (declaration, intro) from the stored state."""
 
     async def save(self, **progress: Any) -> None:

@@ -22,7 +22,17 @@ CATALOG: dict[str, StepSpec] = {
         StepSpec("invite_responders", needs=("create_channel",), summary="invite the responders"),
         StepSpec("post_intro", needs=("create_channel",), summary="post the intro message in the channel"),
         StepSpec("announce", after=("create_channel",), summary="announce the incident with its links"),
+        StepSpec("create_zoom_meeting", summary="create the Zoom meeting"),
+        StepSpec("create_jira_ticket", summary="create the Jira ticket"),
+        StepSpec("notify", after=("create_channel",), summary="alert the people the level names"),
     )
 }
 
-DEFAULT_START_STEPS: tuple[str, ...] = ("create_channel", "invite_responders", "post_intro", "announce")
+DEFAULT_START_STEPS: tuple[str, ...] = (
+    "create_channel",
+    "invite_responders",
+    "post_intro",
+    "announce",
+    "create_zoom_meeting",
+    "create_jira_ticket",
+)

@@ -13,7 +13,7 @@ from actions.base import StepContext, StepFn
 from actions.catalog import CATALOG
 from actions.retry import RetryPolicy
 from bot.clock import Clock
-from bot.errors import IntegrationError, TransientError
+from bot.errors import IntegrationError, NotConfigured, TransientError
 from bot.models import StepRecord, StepStatus
 from bot.plans import Plan
 
@@ -121,6 +121,17 @@ class Runner:
                 if attempt < self.policy.attempts:
                     await asyncio.sleep(self.policy.delay(attempt, retry_after))
                 continue
+            except NotConfigured as exc:
+                await self._store.finish_step(
+                    incident_id,
+                    record.phase,
+                    record.name,
+                    status=StepStatus.SKIPPED,
+                    at=self._clock.now(),
+                    error=exc.reason,
+                    result={"not_configured": True},
+                )
+                return StepStatus.SKIPPED, {}
             except IntegrationError as exc:
                 error = str(exc)
                 break

@@ -202,6 +202,18 @@ class SlackGateway:
         data = await self.call("chat.postMessage", **kwargs)
         return str(data["ts"])
 
+    async def post_to(self, target: str, text: str, blocks: list[dict[str, Any]]) -> tuple[str, str]:
+        """Post to a channel, or to a person's DM with the app when `target` is a user ID."""
+        data = await self.call("chat.postMessage", channel=target, text=text, blocks=blocks, unfurl_links=False)
+        return str(data["channel"]), str(data["ts"])
+
+    async def bookmarks(self, channel: str) -> list[dict[str, Any]]:
+        data = await self.call("bookmarks.list", channel_id=channel)
+        return [dict(b) for b in data.get("bookmarks", [])]
+
+    async def add_bookmark(self, channel: str, title: str, link: str) -> None:
+        await self.call("bookmarks.add", channel_id=channel, title=title, type="link", link=link)
+
     async def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         await self.call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
 

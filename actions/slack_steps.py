@@ -113,14 +113,14 @@ async def announce(ctx: StepContext) -> dict[str, Any]:
     if not ts and ctx.record.attempts > 1 and parent:
         ts = await ctx.slack.find_marked(channel, ANNOUNCE_MARK, incident.key, thread_ts=parent)
     if not ts:
-        where = f" Join <#{incident.channel_id}>." if incident.channel_id else ""
-        text = f"{incident.key} is confirmed by <@{incident.confirmed_by}>.{where}"
-        ts = await ctx.slack.post(channel, text, thread_ts=parent, metadata=_mark(ANNOUNCE_MARK, incident.key))
+        steps = await ctx.store.list_steps(incident.id, ctx.record.phase)
+        text, body = blocks.announcement(incident, steps)
+        ts = await ctx.slack.post(channel, text, body, thread_ts=parent, metadata=_mark(ANNOUNCE_MARK, incident.key))
     await ctx.refresh()
-    return {"ts": ts}
+    return {"ts": ts, "channel": channel}
 
 
-SLACK_STEPS = {
+SLACK_STEPS: dict[str, Any] = {
     "create_channel": create_channel,
     "invite_responders": invite_responders,
     "post_intro": post_intro,

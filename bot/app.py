@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+import httpx
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from actions.base import Integrations
+from actions.jira import JiraGateway, create_jira_ticket
+from actions.notify import notify
 from actions.retry import RetryPolicy
 from actions.runner import Runner
 from actions.slack import SlackGateway, build_client
 from actions.slack_steps import SLACK_STEPS
+from actions.zoom import ZoomClient, create_zoom_meeting
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import ConfigError, IntegrationError
+from bot.integrations import JiraSettings, ZoomSettings
 from bot.plans import Plan, load_plans
 from bot.service import IncidentService
 from handlers import register_all
@@ -79,6 +86,38 @@ async def resolve_announce(slack: SlackGateway, plans: dict[str, Plan]) -> dict[
     return ids
 
 
+STEPS = {
+    **SLACK_STEPS,
+    "create_zoom_meeting": create_zoom_meeting,
+    "create_jira_ticket": create_jira_ticket,
+    "notify": notify,
+}
+
+
+def build_integrations(settings: Settings, stack: AsyncExitStack) -> Integrations:
+    """Clients of the optional integrations; one that is not configured is None with the reason."""
+    found = Integrations(zoom_problem=settings.zoom.problem or "", jira_problem=settings.jira.problem or "")
+    zoom = settings.zoom.settings
+    if isinstance(zoom, ZoomSettings):
+        http = httpx.AsyncClient(timeout=httpx.Timeout(zoom.timeout, connect=min(5.0, zoom.timeout)))
+        stack.push_async_callback(http.aclose)
+        found.zoom = ZoomClient(zoom, http)
+    jira = settings.jira.settings
+    if isinstance(jira, JiraSettings):
+        # Two threads: Jira calls never wait behind more than one stuck call, and never block the loop.
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jira")
+        stack.callback(pool.shutdown, wait=False, cancel_futures=True)
+        found.jira = JiraGateway(jira, pool)
+    for integration in (settings.zoom, settings.jira):
+        log.info(
+            "event=integration name=%s configured=%s%s",
+            integration.name,
+            integration.configured,
+            f" reason={integration.problem!r}" if integration.problem else "",
+        )
+    return found
+
+
 @asynccontextmanager
 async def build(
     settings: Settings, *, clock: Clock | None = None, policy: RetryPolicy | None = None
@@ -101,11 +140,18 @@ async def build(
         async def context(incident_id, record, results):  # type: ignore[no-untyped-def]
             return await service_ref[0]._context(incident_id, record, results)
 
+        integrations = build_integrations(settings, stack)
         runner = Runner(
-            steps=SLACK_STEPS, context=context, store=store, clock=clock, policy=policy, on_step_done=on_step_done
+            steps=STEPS, context=context, store=store, clock=clock, policy=policy, on_step_done=on_step_done
         )
         service = IncidentService(
-            store=store, plans=plans, slack=slack, clock=clock, runner=runner, announce_ids=announce
+            store=store,
+            plans=plans,
+            slack=slack,
+            clock=clock,
+            runner=runner,
+            announce_ids=announce,
+            integrations=integrations,
         )
         service_ref.append(service)
         app = AsyncApp(

@@ -45,6 +45,16 @@ def headline(incident: Incident) -> str:
     return f"{incident.key}: {escape(incident.title)}"
 
 
+def resources(steps: list[StepRecord]) -> list[tuple[str, str]]:
+    """(label, url) of every resource a step created: meeting, ticket, ..."""
+    found = []
+    for step in steps:
+        url = step.result.get("url") if step.status == StepStatus.OK else None
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            found.append((str(step.result.get("label") or step.name), url))
+    return found
+
+
 def _resources(incident: Incident, steps: list[StepRecord]) -> list[str]:
     lines = []
     if incident.channel_id:
@@ -145,9 +155,45 @@ def intro(incident: Incident, plan: Plan, steps: list[StepRecord], declaration_l
     return blocks
 
 
+def announcement(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks]:
+    """The reply under the declaration once confirmed: where to go; updated as links arrive."""
+    text = f"{incident.key} is confirmed by <@{incident.confirmed_by}>."
+    if incident.channel_id:
+        text += f" Join <#{incident.channel_id}>."
+    links = _resources(incident, steps)
+    body: Blocks = [{"type": "section", "text": _mrkdwn(text)}]
+    if links:
+        body.append({"type": "context", "elements": [_mrkdwn(" · ".join(links))]})
+    return text, body
+
+
+def alert(incident: Incident, plan: Plan, steps: list[StepRecord]) -> tuple[str, Blocks]:
+    """The alert of the `notify` step (e.g. management during a P1); updated as links arrive."""
+    text = f"🚨 {_level(plan, incident)} incident {headline(incident)}"
+    body: Blocks = [
+        {
+            "type": "section",
+            "text": _mrkdwn(
+                f"*{text}*\nDeclared by <@{incident.declared_by}>, confirmed by <@{incident.confirmed_by}>."
+            ),
+        },
+    ]
+    links = _resources(incident, steps)
+    if links:
+        body.append({"type": "section", "text": _mrkdwn("\n".join(links))})
+    return text, body
+
+
+def is_problem(step: StepRecord) -> bool:
+    """Failed, or skipped for a reason other than an integration that is simply not configured."""
+    if step.status == StepStatus.FAILED:
+        return True
+    return step.status == StepStatus.SKIPPED and not step.result.get("not_configured")
+
+
 def failures(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks]:
     """The list of failed (and skipped) steps with a Retry button; or the all-clear after a retry."""
-    bad = [s for s in steps if s.status in (StepStatus.FAILED, StepStatus.SKIPPED)]
+    bad = [s for s in steps if is_problem(s)]
     if not bad:
         text = f"All steps of {incident.key} are done."
         return text, [{"type": "section", "text": _mrkdwn(f"✅ {text}")}]

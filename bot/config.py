@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.errors import ConfigError
+from bot.integrations import Integration, jira_from_env, zoom_from_env
 from storage.sqlite import path_from_url
 
 _BOT_TOKEN = re.compile(r"^xoxb-[A-Za-z0-9-]+$")
@@ -23,6 +24,8 @@ class Settings:
     plans_dir: str = "./plans"
     log_level: str = "INFO"
     slack_timeout: float = 10.0
+    zoom: Integration = Integration("zoom", None, "Zoom is not configured")
+    jira: Integration = Integration("jira", None, "Jira is not configured")
 
     def __repr__(self) -> str:  # never print a token, even by accident
         return (
@@ -32,7 +35,13 @@ class Settings:
 
     @property
     def tokens(self) -> tuple[str, ...]:
-        return (self.slack_bot_token, self.slack_app_token)
+        """Every secret of the configuration, for the log filter."""
+        secrets = [self.slack_bot_token, self.slack_app_token]
+        if self.zoom.settings is not None:
+            secrets.append(self.zoom.settings.client_secret)  # type: ignore[union-attr]
+        if self.jira.settings is not None:
+            secrets.append(self.jira.settings.api_token)  # type: ignore[union-attr]
+        return tuple(secrets)
 
 
 def _required(env: Mapping[str, str], name: str, pattern: re.Pattern[str], example: str) -> str:
@@ -73,4 +82,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         plans_dir=env.get("PLANS_DIR", "").strip() or "./plans",
         log_level=log_level,
         slack_timeout=timeout,
+        zoom=zoom_from_env(env),
+        jira=jira_from_env(env),
     )

@@ -9,6 +9,7 @@
     +-- PermissionDenied                   the plan does not let this person do this
     +-- IntegrationError                   an outside service said no
         +-- TransientError                 ... but trying again later may work (429, 5xx, network)
+        +-- NotConfigured                  the integration is not set up: its steps are skipped
 
 Handlers turn any of these into a clear ephemeral message; nothing here carries a token.
 """
@@ -69,3 +70,11 @@ class TransientError(IntegrationError):
     def __init__(self, service: str, code: str, detail: str = "", retry_after: float | None = None) -> None:
         super().__init__(service, code, detail)
         self.retry_after = retry_after
+
+
+class NotConfigured(IntegrationError):
+    """The integration a step needs is not configured; the step is skipped, not failed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("config", "not_configured", reason)
+        self.reason = reason

@@ -60,6 +60,30 @@ class People(_Model):
         return not (self.users or self.usergroups or self.emails)
 
 
+class Notify(People):
+    """Who a level alerts (e.g. management for a P1): channels get a message, people a DM."""
+
+    channels: tuple[str, ...] = ()
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for channel in value:
+            if not re.match(r"^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$", channel):
+                raise ValueError(f"{channel!r} is not a channel name (#name) or ID")
+        return value
+
+    @property
+    def empty(self) -> bool:
+        return super().empty and not self.channels
+
+
+class Jira(_Model):
+    """How incidents map onto Jira: the priority name for each level."""
+
+    priorities: dict[str, str] = {}
+
+
 class Permissions(_Model):
     """Who may confirm or cancel a declaration; an empty list means anyone."""
 
@@ -85,6 +109,7 @@ class Level(_Model):
     name: str = Field(min_length=1, max_length=40)
     description: str = Field(min_length=1, max_length=500)
     responders: People = People()
+    notify: Notify = Notify()
     on_start: tuple[str, ...] | None = None
 
     @field_validator("on_start")
@@ -101,6 +126,7 @@ class Plan(_Model):
     channel_prefix: str = "inc"
     responders: People = People()
     permissions: Permissions = Permissions()
+    jira: Jira = Jira()
     on_start: tuple[str, ...] = DEFAULT_START_STEPS
     levels: dict[str, Level] = Field(min_length=1)
 
@@ -129,6 +155,9 @@ class Plan(_Model):
         for key in self.levels:
             if not _LEVEL.match(key):
                 raise ValueError(f"level {key!r} must be 1-20 letters, digits, - or _ (like P1)")
+        for key in self.jira.priorities:
+            if key not in self.levels:
+                raise ValueError(f"jira.priorities names level {key!r}, which the plan does not have")
         return self
 
     def start_steps(self, level: str) -> tuple[str, ...]:

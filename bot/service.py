@@ -8,7 +8,7 @@ import logging
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
-from actions.base import StepContext
+from actions.base import Integrations, StepContext
 from actions.runner import Runner
 from actions.slack import SlackGateway
 from bot import blocks
@@ -32,6 +32,7 @@ class IncidentService:
         clock: Clock,
         runner: Runner,
         announce_ids: Mapping[str, str],
+        integrations: Integrations | None = None,
     ) -> None:
         self.store = store
         self.plans = plans
@@ -39,12 +40,14 @@ class IncidentService:
         self.clock = clock
         self.runner = runner
         self.announce_ids = announce_ids
+        self.integrations = integrations or Integrations()
         """Plan name -> resolved announce channel ID."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._refresh_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[tuple[str, str], str] = {}
         """What each message last showed, so that an unchanged render costs no Slack call."""
         self._permalinks: dict[int, str | None] = {}
+        self._bookmarked: set[tuple[str, str]] = set()
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -208,6 +211,7 @@ class IncidentService:
             store=self.store,
             clock=self.clock,
             refresh=lambda: self.refresh(incident_id),
+            integrations=self.integrations,
         )
 
     async def start(self, incident_id: int) -> None:
@@ -262,26 +266,41 @@ class IncidentService:
                 log.warning("event=refresh_failed incident=%s error=%r", incident_id, str(exc))
 
     async def _refresh(self, incident_id: int) -> None:
-        if True:
-            incident = await self.store.get_incident(incident_id)
-            plan = self.plan_of(incident)
-            steps = await self.store.list_steps(incident_id, Phase.START)
-            if incident.announce_channel and incident.declaration_ts:
-                await self._show(
-                    incident.announce_channel,
-                    incident.declaration_ts,
-                    f"🚨 {blocks.headline(incident)} ({incident.level})",
-                    blocks.declaration(incident, plan, steps),
-                )
-            intro = next((s for s in steps if s.name == "post_intro" and s.result.get("ts")), None)
-            if intro is not None:
-                link = await self.declaration_link(incident)
-                await self._show(
-                    intro.result["channel"],
-                    intro.result["ts"],
-                    blocks.headline(incident),
-                    blocks.intro(incident, plan, steps, link),
-                )
+        incident = await self.store.get_incident(incident_id)
+        plan = self.plan_of(incident)
+        steps = await self.store.list_steps(incident_id, Phase.START)
+        done = {s.name: s.result for s in steps}
+        if incident.announce_channel and incident.declaration_ts:
+            await self._show(
+                incident.announce_channel,
+                incident.declaration_ts,
+                f"🚨 {blocks.headline(incident)} ({incident.level})",
+                blocks.declaration(incident, plan, steps),
+            )
+        intro = done.get("post_intro") or {}
+        if intro.get("ts"):
+            link = await self.declaration_link(incident)
+            await self._show(
+                intro["channel"], intro["ts"], blocks.headline(incident), blocks.intro(incident, plan, steps, link)
+            )
+        reply = done.get("announce") or {}
+        if reply.get("ts") and reply.get("channel"):
+            await self._show(reply["channel"], reply["ts"], *blocks.announcement(incident, steps))
+        for message in (done.get("notify") or {}).get("messages", []):
+            await self._show(message["channel"], message["ts"], *blocks.alert(incident, plan, steps))
+        if incident.channel_id:
+            await self._bookmark(incident.channel_id, blocks.resources(steps))
+
+    async def _bookmark(self, channel: str, links: list[tuple[str, str]]) -> None:
+        """Pin each resource (meeting, ticket) to the channel's bookmarks bar, once."""
+        missing = [(title, url) for title, url in links if (channel, url) not in self._bookmarked]
+        if not missing:
+            return
+        existing = {b.get("link") for b in await self.slack.bookmarks(channel)}
+        for title, url in missing:
+            if url not in existing:
+                await self.slack.add_bookmark(channel, title, url)
+            self._bookmarked.add((channel, url))
 
     async def declaration_link(self, incident: Incident) -> str | None:
         if incident.id not in self._permalinks:
@@ -303,7 +322,7 @@ class IncidentService:
         """List failed steps with a Retry button, in the channel or else under the declaration."""
         incident = await self.store.get_incident(incident_id)
         text, body = blocks.failures(incident, steps)
-        bad = any(s.status in (StepStatus.FAILED, StepStatus.SKIPPED) for s in steps)
+        bad = any(blocks.is_problem(s) for s in steps)
         try:
             if incident.report_ts and incident.report_channel:
                 await self.slack.update(incident.report_channel, incident.report_ts, text, body)

@@ -16,8 +16,12 @@ from actions.retry import RetryPolicy
 from bot.app import Bot, build
 from bot.clock import FakeClock
 from bot.config import load_settings
+from sandbox import jira as jira_emu
+from sandbox import zoom as zoom_emu
+from sandbox.jira import JiraEmulator
 from sandbox.slack import SlackEmulator
 from sandbox.slack.server import APP_TOKEN, BOT_TOKEN
+from sandbox.zoom import ZoomEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = RetryPolicy(attempts=3, base=0.05, cap=0.2, timeout=5.0)
@@ -52,6 +56,22 @@ async def slack() -> AsyncIterator[SlackEmulator]:
 
 
 @pytest.fixture
+async def zoom() -> AsyncIterator[ZoomEmulator]:
+    emulator = ZoomEmulator()
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+async def jira() -> AsyncIterator[JiraEmulator]:
+    emulator = JiraEmulator()
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
 def people(slack: SlackEmulator) -> People:
     ws = slack.ws
     alice = ws.add_user("alice", "alice@example.com").id
@@ -60,6 +80,7 @@ def people(slack: SlackEmulator) -> People:
     dave = ws.add_user("dave", "dave@example.com").id
     ws.add_usergroup("sre-oncall", [carol])
     ws.add_usergroup("engineering-managers", [dave])
+    ws.add_usergroup("management", [dave])
     incidents = ws.add_channel("incidents", [alice, bob, carol, dave]).id
     return People(alice, bob, carol, dave, incidents)
 
@@ -72,8 +93,27 @@ def plans_dir(tmp_path: Path) -> Path:
     return folder
 
 
+def integration_env(zoom: ZoomEmulator, jira: JiraEmulator) -> dict[str, str]:
+    return {
+        "ZOOM_ACCOUNT_ID": zoom_emu.ACCOUNT_ID,
+        "ZOOM_CLIENT_ID": zoom_emu.CLIENT_ID,
+        "ZOOM_CLIENT_SECRET": zoom_emu.CLIENT_SECRET,
+        "ZOOM_HOST": zoom_emu.HOST_EMAIL,
+        "ZOOM_API_URL": zoom.api_url,
+        "ZOOM_OAUTH_URL": zoom.oauth_url,
+        "ZOOM_TIMEOUT": "1",
+        "JIRA_URL": jira.url,
+        "JIRA_EMAIL": jira_emu.EMAIL,
+        "JIRA_API_TOKEN": jira_emu.API_TOKEN,
+        "JIRA_PROJECT": jira_emu.PROJECT,
+        "JIRA_TIMEOUT": "1",
+    }
+
+
 @pytest.fixture
-def env(slack: SlackEmulator, tmp_path: Path, plans_dir: Path) -> dict[str, str]:
+def env(
+    slack: SlackEmulator, zoom: ZoomEmulator, jira: JiraEmulator, tmp_path: Path, plans_dir: Path
+) -> dict[str, str]:
     return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_APP_TOKEN": APP_TOKEN,
@@ -81,6 +121,7 @@ def env(slack: SlackEmulator, tmp_path: Path, plans_dir: Path) -> dict[str, str]
         "DATABASE_URL": f"sqlite:///{tmp_path}/incidents.db",
         "PLANS_DIR": str(plans_dir),
         "SLACK_TIMEOUT": "5",
+        **integration_env(zoom, jira),
     }
 
 

@@ -61,6 +61,8 @@ class WebApi:
             "views.open": self.views_open,
             "views.update": self.views_update,
             "views.publish": self.views_publish,
+            "bookmarks.add": self.bookmarks_add,
+            "bookmarks.list": self.bookmarks_list,
             "functions.completeSuccess": self.complete_success,
             "functions.completeError": self.complete_error,
         }
@@ -98,8 +100,22 @@ class WebApi:
             "url": "https://sandbox.slack.test/",
         }
 
+    def _dm(self, user: str):  # type: ignore[no-untyped-def]
+        """The app's DM with a person (chat.postMessage to a user ID opens it)."""
+        if user not in self.ws.users:
+            raise ApiError("channel_not_found")
+        if self.ws.users[user].is_bot:
+            raise ApiError("cannot_dm_bot")
+        name = f"dm-{user.lower()}"
+        channel = self.ws.channel_by_name(name)
+        if channel is None:
+            channel = self.ws.add_channel(name, [self.ws.bot.id, user], is_private=True, creator=self.ws.bot.id)
+            channel.is_im = True
+        return channel
+
     def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(args)
+        target = str(args.get("channel") or "")
+        channel = self._dm(target) if target[:1] in ("U", "W") else self._channel(args)
         if channel.is_archived:
             raise ApiError("is_archived")
         if self.ws.bot.id not in channel.members:
@@ -353,6 +369,28 @@ class WebApi:
         if execution.state != "pending":
             raise ApiError("function_execution_already_completed")
         return execution
+
+    def bookmarks_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, "channel_id")
+        if self.ws.bot.id not in channel.members:
+            raise ApiError("not_in_channel")
+        if args.get("type") != "link" or not str(args.get("link", "")).startswith(("http://", "https://")):
+            raise ApiError("invalid_link")
+        if not args.get("title"):
+            raise ApiError("invalid_title")
+        bookmark = {
+            "id": self.ws.new_id("Bk"),
+            "channel_id": channel.id,
+            "title": str(args["title"]),
+            "link": str(args["link"]),
+            "type": "link",
+        }
+        channel.bookmarks.append(bookmark)
+        return {"bookmark": bookmark}
+
+    def bookmarks_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args, "channel_id")
+        return {"bookmarks": list(channel.bookmarks)}
 
     def complete_success(self, args: dict[str, Any]) -> dict[str, Any]:
         execution = self._execution(args)

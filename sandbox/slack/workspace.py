@@ -58,6 +58,8 @@ class Channel:
     members: set[str] = field(default_factory=set)
     messages: list[Message] = field(default_factory=list)
     created: int = field(default_factory=lambda: int(time.time()))
+    bookmarks: list[dict[str, Any]] = field(default_factory=list)
+    is_im: bool = False
 
     def as_api(self) -> dict[str, Any]:
         return {
