@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.errors import ConfigError
 from bot.integrations import Integration, jira_from_env, zoom_from_env
@@ -24,8 +24,8 @@ class Settings:
     plans_dir: str = "./plans"
     log_level: str = "INFO"
     slack_timeout: float = 10.0
-    zoom: Integration = Integration("zoom", None, "Zoom is not configured")
-    jira: Integration = Integration("jira", None, "Jira is not configured")
+    zoom: Integration = field(default_factory=lambda: Integration("zoom", None, "Zoom is not configured"))
+    jira: Integration = field(default_factory=lambda: Integration("jira", None, "Jira is not configured"))
 
     def __repr__(self) -> str:  # never print a token, even by accident
         return (
