@@ -44,12 +44,31 @@ class Bot:
 
     async def connect(self) -> None:
         """Resume unfinished work, then open the Socket Mode connection."""
+        self.service.spawn(self._log_integrations(), "integration checks")
         await self.service.resume()
         await self.socket.connect_async()
         log.info("event=connected mode=socket")
 
+    async def _log_integrations(self) -> None:
+        await _log_integration_statuses(self.service)
+
 
 REFUSED = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type")
+
+
+async def _log_integration_statuses(service: IncidentService) -> None:
+    from bot.checks import integration_statuses
+
+    for status in await integration_statuses(service.integrations):
+        level = logging.INFO if status.ok else logging.WARNING
+        log.log(
+            level,
+            "event=integration_check name=%s configured=%s ok=%s detail=%r",
+            status.name,
+            status.configured,
+            status.ok,
+            status.detail,
+        )
 
 
 async def check_slack(slack: SlackGateway, app_token: str | None = None) -> dict[str, object]:

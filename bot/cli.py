@@ -47,15 +47,24 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
-async def _check_slack(settings: Settings) -> None:
+async def _check_services(settings: Settings) -> bool:
+    """Slack, then each optional integration. False when a configured one does not work."""
+    from contextlib import AsyncExitStack
+
     from actions.slack import SlackGateway, build_client
-    from bot.app import check_slack, resolve_announce
+    from bot.app import build_integrations, check_slack, resolve_announce
+    from bot.checks import integration_statuses
 
     slack = SlackGateway(build_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout))
     data = await check_slack(slack, settings.slack_app_token)
     print(f"slack: ok (bot user {data.get('user_id')}, team {data.get('team_id')})")
     await resolve_announce(slack, load_plans(settings.plans_dir))
     print("slack: announce channels found")
+    async with AsyncExitStack() as stack:
+        statuses = await integration_statuses(build_integrations(settings, stack))
+    for status in statuses:
+        print(status.line())
+    return all(status.ok for status in statuses)
 
 
 def check(env: Mapping[str, str], plans_only: bool, offline: bool) -> int:
@@ -74,7 +83,8 @@ def check(env: Mapping[str, str], plans_only: bool, offline: bool) -> int:
     print("configuration: ok")
     if not offline:
         try:
-            asyncio.run(_check_slack(settings))
+            if not asyncio.run(_check_services(settings)):
+                return _fail("an integration is configured but does not work (see above)", EXIT_PLANS)
         except IntegrationError as exc:
             return _fail(f"slack: {exc}", EXIT_PLANS)
     return 0

@@ -43,6 +43,7 @@ def setup(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # slack_sdk logs request headers (with the token) at DEBUG: never let that through.
-    for name in ("slack_sdk", "slack_bolt", "aiohttp", "asyncio"):
+    # slack_sdk logs request headers (with the token) at DEBUG, and HTTP libraries may log bodies
+    # (OAuth answers carry access tokens): never let that through, whatever LOG_LEVEL says.
+    for name in ("slack_sdk", "slack_bolt", "aiohttp", "asyncio", "httpx", "httpcore", "urllib3", "requests", "jira"):
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))

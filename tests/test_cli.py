@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import signal
@@ -15,7 +16,11 @@ import pytest
 from bot.config import load_settings
 from bot.errors import ConfigError
 from bot.logs import Redact
+from sandbox import jira as jira_emu
+from sandbox import zoom as zoom_emu
+from sandbox.jira import JiraEmulator
 from sandbox.slack import SlackEmulator
+from sandbox.zoom import ZoomEmulator
 from sandbox.slack.server import APP_TOKEN, BOT_TOKEN
 from tests.conftest import wait_for
 
@@ -125,7 +130,7 @@ async def test_check_against_slack_reports_a_refused_token(
 
 
 async def test_a_whole_incident_at_debug_level_logs_no_token(
-    env: dict[str, str], slack: SlackEmulator, people: object, tmp_path: Path
+    env: dict[str, str], slack: SlackEmulator, zoom: ZoomEmulator, jira: JiraEmulator, people: object, tmp_path: Path
 ) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -150,7 +155,20 @@ async def test_a_whole_incident_at_debug_level_logs_no_token(
         _, err = await asyncio.wait_for(proc.communicate(), 30)
     log = err.decode()
     assert "event=declared" in log and "event=step_ok" in log and "event=stopping" in log
-    assert BOT_TOKEN not in log and APP_TOKEN not in log
+    assert "step=create_zoom_meeting" in log and "step=create_jira_ticket" in log and "DEBUG" in log
+    secrets = [
+        BOT_TOKEN,
+        APP_TOKEN,
+        zoom_emu.CLIENT_SECRET,
+        jira_emu.API_TOKEN,
+        *zoom.tokens,
+        base64.b64encode(f"{zoom_emu.CLIENT_ID}:{zoom_emu.CLIENT_SECRET}".encode()).decode(),
+        base64.b64encode(f"{jira_emu.EMAIL}:{jira_emu.API_TOKEN}".encode()).decode(),
+    ]
+    assert zoom.tokens and jira.issues
+    for secret in secrets:
+        assert secret not in log, secret
+    assert "zak=" not in log  # the meeting's start URL carries the host's credentials
     assert proc.returncode == 0
 
 
@@ -165,3 +183,24 @@ def test_unreachable_slack_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     result = run(["run"], env, tmp_path)
     assert result.returncode == 1 and "cannot start: slack:" in result.stderr
     assert "Traceback" not in result.stderr and "xoxb-1" not in result.stderr
+
+
+async def test_check_reports_each_integration(
+    env: dict[str, str], slack: SlackEmulator, zoom: ZoomEmulator, jira: JiraEmulator, people: object, tmp_path: Path
+) -> None:
+    code, out, _ = await _bot(["check"], env, tmp_path)
+    assert code == 0, out
+    assert "zoom: ok (reachable, credentials accepted, as host@example.com)" in out
+    assert "jira: ok (reachable, credentials accepted, as bot@example.com)" in out
+
+    broken = {k: v for k, v in env.items() if not k.startswith("ZOOM_")}
+    broken["JIRA_API_TOKEN"] = "wrong-token"
+    code, out, err = await _bot(["check"], broken, tmp_path)
+    assert code == 1 and "an integration is configured but does not work" in err
+    assert "zoom: not configured (Zoom is not configured)" in out
+    assert "jira: FAILED (configured and reachable, refused: jira: unauthorized" in out
+    assert "wrong-token" not in out + err
+
+    await jira.stop()
+    code, out, _ = await _bot(["check"], env, tmp_path)
+    assert code == 1 and "jira: FAILED (configured, not reachable" in out

@@ -100,8 +100,13 @@ async def test_user_text_is_shown_as_text_never_as_a_ping_or_link(
         for entity in entities:  # only the bot's own mentions and links, none made of the title
             assert not entity.startswith("broadcast:"), (where, entities)
             assert entity not in ("user:U123", "link:https://evil.example"), (where, entities)
-            allowed = ("user:", "channel:", "link:https://sandbox.slack.test/", "link:https://zoom.example/",
-                       f"link:{bot.settings.jira.settings.url}/browse/")  # type: ignore[union-attr]
+            allowed = (
+                "user:",
+                "channel:",
+                "link:https://sandbox.slack.test/",
+                "link:https://zoom.example/",
+                f"link:{bot.settings.jira.settings.url}/browse/",
+            )  # type: ignore[union-attr]
             assert entity.startswith(allowed), entity
     for where, ts in checked[:2]:  # declaration and intro show the title as it was typed
         assert title in slack.seen(where, ts)[0]

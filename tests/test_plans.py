@@ -25,8 +25,14 @@ def test_shipped_plan_is_valid_and_has_the_priority_matrix() -> None:
     assert list(plan.levels) == ["P1", "P2", "P3", "P4"]
     assert plan.levels["P1"].description.startswith("Major service disruption: system outage")
     assert plan.levels["P2"].description.startswith("Key functionality impaired")
-    assert plan.start_steps("P2") == ("create_channel", "invite_responders", "post_intro", "announce",
-                                      "create_zoom_meeting", "create_jira_ticket")
+    assert plan.start_steps("P2") == (
+        "create_channel",
+        "invite_responders",
+        "post_intro",
+        "announce",
+        "create_zoom_meeting",
+        "create_jira_ticket",
+    )
     assert plan.start_steps("P1")[-1] == "notify" and plan.levels["P1"].notify.usergroups == ("@management",)
     assert plan.jira.priorities == {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"}
     assert "@engineering-managers" in plan.responders_for("P1").usergroups

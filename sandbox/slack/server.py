@@ -42,6 +42,9 @@ class Call:
     ok: bool
     error: str | None = None
     at: float = field(default_factory=time.monotonic)
+    """When the answer was sent."""
+    started: float = 0.0
+    """When the request arrived."""
 
 
 class SlackEmulator:
@@ -136,6 +139,7 @@ class SlackEmulator:
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        started = time.monotonic()
         args = await self._args(request)
         token = self._token(request, args)
         args.pop("token", None)
@@ -174,7 +178,7 @@ class SlackEmulator:
             result = handler(args)
         except ApiError as exc:
             return self._fail(method, args, exc.code, **exc.extra)
-        self.calls.append(Call(method, args, True))
+        self.calls.append(Call(method, args, True, started=started))
         return web.json_response({"ok": True, **result})
 
     def _fail(self, method: str, args: dict[str, Any], code: str, **extra: Any) -> web.Response:
