@@ -20,8 +20,8 @@ from sandbox import jira as jira_emu
 from sandbox import zoom as zoom_emu
 from sandbox.jira import JiraEmulator
 from sandbox.slack import SlackEmulator
-from sandbox.zoom import ZoomEmulator
 from sandbox.slack.server import APP_TOKEN, BOT_TOKEN
+from sandbox.zoom import ZoomEmulator
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
