@@ -191,18 +191,20 @@ def is_problem(step: StepRecord) -> bool:
     return step.status == StepStatus.SKIPPED and not step.result.get("not_configured")
 
 
-def failures(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks]:
+def failures(incident: Incident, steps: list[StepRecord], phase: str = "on_start") -> tuple[str, Blocks]:
     """The list of failed (and skipped) steps with a Retry button; or the all-clear after a retry."""
     bad = [s for s in steps if is_problem(s)]
     if not bad:
-        text = f"All steps of {incident.key} are done."
+        what = "resolution steps" if phase == "on_resolve" else "steps"
+        text = f"All {what} of {incident.key} are done."
         return text, [{"type": "section", "text": _mrkdwn(f"✅ {text}")}]
     lines = []
     for step in bad:
         what = CATALOG[step.name].summary if step.name in CATALOG else step.name
         verb = "failed" if step.status == StepStatus.FAILED else "skipped"
         lines.append(f"• `{step.name}` ({escape(what)}) {verb}: {escape(plain(step.error or 'unknown', 300))}")
-    text = f"{incident.key}: {len(bad)} step(s) did not complete"
+    when_ = " after resolution" if phase == "on_resolve" else ""
+    text = f"{incident.key}: {len(bad)} step(s){when_} did not complete"
     return text, [
         {"type": "section", "text": _mrkdwn(f"⚠️ *{text}*\n" + "\n".join(lines))},
         {
@@ -212,7 +214,7 @@ def failures(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks]:
                 {
                     "type": "button",
                     "action_id": ActionId.RETRY,
-                    "value": IncidentRef(incident.id, "on_start").pack(),
+                    "value": IncidentRef(incident.id, phase).pack(),
                     "text": _plain("Retry failed steps", 75),
                 },
             ],

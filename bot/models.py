@@ -27,6 +27,28 @@ class StepStatus(StrEnum):
 
 class Phase(StrEnum):
     START = "on_start"
+    RESOLVE = "on_resolve"
+
+
+class Origin(StrEnum):
+    INTERNAL = "internal"
+    THIRD_PARTY = "third-party"
+
+    @property
+    def label(self) -> str:
+        return "Internal" if self is Origin.INTERNAL else "Third-party provider"
+
+    @classmethod
+    def parse(cls, text: object) -> Origin | None:
+        """`internal`, `third-party` (also `third party`, `3rd-party`, `external`); None otherwise."""
+        if not isinstance(text, str):
+            return None
+        word = text.strip().lower().replace("_", "-").replace(" ", "-")
+        if word in ("internal", "int"):
+            return cls.INTERNAL
+        if word in ("third-party", "thirdparty", "3rd-party", "external", "third-party-provider", "provider"):
+            return cls.THIRD_PARTY
+        return None
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,14 @@ class Incident:
     report_channel: str | None = None
     report_ts: str | None = None
     function_state: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    origin: Origin | None = None
+    summary: str | None = None
+    resolution_channel: str | None = None
+    resolution_ts: str | None = None
+    resolution_announce_ts: str | None = None
+    postmortem_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,3 +108,16 @@ class TimelineEntry:
     actor: str | None
     kind: str
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Followup:
+    id: int
+    incident_id: int
+    text: str
+    created_by: str
+    created_at: datetime
+    source_channel: str | None = None
+    source_ts: str | None = None
+    jira_key: str | None = None
+    jira_url: str | None = None

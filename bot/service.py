@@ -230,18 +230,32 @@ class IncidentService:
             except IntegrationError as exc:
                 log.warning("event=workflow_complete_failed incident=%s error=%r", incident.key, str(exc))
 
-    async def retry(self, incident_id: int, user: str) -> list[str]:
-        """Re-run only the steps that failed (and those they skipped). Returns their names."""
+    async def retry(self, incident_id: int, user: str, phase: str = Phase.START) -> list[str]:
+        """Re-run only the steps of the phase that failed (and those they skipped). Returns their names."""
         incident = await self.store.get_incident(incident_id)
-        if incident.state not in (State.ACTIVE, State.RESOLVED):
+        if incident.state not in (State.ACTIVE, State.RESOLVED, State.ARCHIVED):
             raise TransitionRefused(f"{incident.key} is {incident.state}; there is nothing to retry.")
+        phase = Phase.RESOLVE if phase == Phase.RESOLVE else Phase.START
         names = await self.store.reset_steps(
-            incident_id, Phase.START, (StepStatus.FAILED, StepStatus.SKIPPED), user=user, at=self.clock.now()
+            incident_id, phase, (StepStatus.FAILED, StepStatus.SKIPPED), user=user, at=self.clock.now()
         )
         if names:
-            log.info("event=retry incident=%s steps=%s user=%s", incident.key, ",".join(names), user)
-            self.spawn(self.start(incident_id), f"retry {incident.key}")
+            log.info("event=retry incident=%s phase=%s steps=%s user=%s", incident.key, phase, ",".join(names), user)
+            self.spawn(self.run_phase(incident_id, phase), f"retry {incident.key}")
         return names
+
+    async def run_phase(self, incident_id: int, phase: str) -> None:
+        if phase == Phase.RESOLVE:
+            await self.finish_resolve(incident_id)
+        else:
+            await self.start(incident_id)
+
+    async def finish_resolve(self, incident_id: int) -> None:
+        """Run the pending resolution steps, refresh the messages, report failures."""
+        incident = await self.store.get_incident(incident_id)
+        report = await self.runner.run(incident_id, Phase.RESOLVE, self.plan_of(incident))
+        await self.refresh(incident_id)
+        await self._report(incident_id, report.steps, Phase.RESOLVE)
 
     async def resume(self) -> None:
         """After a restart: post declarations that never got out, and finish steps a crash left undone."""
@@ -252,7 +266,12 @@ class IncidentService:
                 log.warning("event=declaration_repost_failed incident=%s error=%r", incident.key, str(exc))
         for incident_id in await self.store.release_running_steps():
             log.info("event=resume incident=%s", incident_id)
-            self.spawn(self.start(incident_id), f"resume {incident_id}")
+            self.spawn(self._resume(incident_id), f"resume {incident_id}")
+
+    async def _resume(self, incident_id: int) -> None:
+        await self.start(incident_id)
+        if (await self.store.get_incident(incident_id)).state == State.RESOLVED:
+            await self.finish_resolve(incident_id)
 
     # --- messages -------------------------------------------------------------------------------
 
@@ -318,20 +337,21 @@ class IncidentService:
         await self.slack.update(channel, ts, text, body)
         self._shown[(channel, ts)] = rendered
 
-    async def _report(self, incident_id: int, steps: list[StepRecord]) -> None:
+    async def _report(self, incident_id: int, steps: list[StepRecord], phase: str = Phase.START) -> None:
         """List failed steps with a Retry button, in the channel or else under the declaration."""
         incident = await self.store.get_incident(incident_id)
-        text, body = blocks.failures(incident, steps)
+        text, body = blocks.failures(incident, steps, phase)
         bad = any(blocks.is_problem(s) for s in steps)
+        posted = await self.store.report(incident_id, phase)
         try:
-            if incident.report_ts and incident.report_channel:
-                await self.slack.update(incident.report_channel, incident.report_ts, text, body)
+            if posted is not None:
+                await self.slack.update(posted[0], posted[1], text, body)
             elif bad:
                 channel = incident.channel_id or incident.announce_channel
                 if channel is None:
                     return
                 thread = None if incident.channel_id else incident.declaration_ts
                 ts = await self.slack.post(channel, text, body, thread_ts=thread)
-                await self.store.set_report(incident_id, channel, ts)
+                await self.store.set_report(incident_id, channel, ts, phase)
         except IntegrationError as exc:
             log.warning("event=report_failed incident=%s error=%r", incident.key, str(exc))

@@ -15,22 +15,22 @@ from bot.service import IncidentService
 from handlers.reply import explain, tell
 
 log = logging.getLogger(__name__)
-Act = Callable[[IncidentService, int, str], Awaitable[str | None]]
+Act = Callable[[IncidentService, IncidentRef, str], Awaitable[str | None]]
 
 
-async def _confirm(service: IncidentService, incident_id: int, user: str) -> str | None:
-    await service.confirm(incident_id, user)
-    await service.refresh(incident_id)  # show "confirmed by" before the steps finish
+async def _confirm(service: IncidentService, ref: IncidentRef, user: str) -> str | None:
+    await service.confirm(ref.incident_id, user)
+    await service.refresh(ref.incident_id)  # show "confirmed by" before the steps finish
     return None
 
 
-async def _cancel(service: IncidentService, incident_id: int, user: str) -> str | None:
-    await service.cancel(incident_id, user)
+async def _cancel(service: IncidentService, ref: IncidentRef, user: str) -> str | None:
+    await service.cancel(ref.incident_id, user)
     return None
 
 
-async def _retry(service: IncidentService, incident_id: int, user: str) -> str | None:
-    names = await service.retry(incident_id, user)
+async def _retry(service: IncidentService, ref: IncidentRef, user: str) -> str | None:
+    names = await service.retry(ref.incident_id, user, ref.phase or "on_start")
     return None if names else "Nothing to retry: every step is done or already running."
 
 
@@ -41,7 +41,7 @@ def _listener(act: Act) -> Callable[..., Awaitable[None]]:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         value = (body.get("actions") or [{}])[0].get("value")
         try:
-            answer = await act(context["service"], IncidentRef.unpack(value).incident_id, user)
+            answer = await act(context["service"], IncidentRef.unpack(value), user)
         except IncidentBotError as exc:
             answer = explain(exc)
         if answer:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.models import Incident, StepRecord, StepStatus, TimelineEntry
+from bot.models import Followup, Incident, Origin, State, StepRecord, StepStatus, TimelineEntry
 
 
 class Store(Protocol):
@@ -37,8 +37,18 @@ class Store(Protocol):
 
     async def set_channel(self, incident_id: int, channel_id: str, channel_name: str) -> None: ...
 
-    async def set_report(self, incident_id: int, channel: str, ts: str) -> None:
-        """Where the list of failed steps (with its Retry button) was posted."""
+    async def set_report(self, incident_id: int, channel: str, ts: str, phase: str = "on_start") -> None:
+        """Where the list of a phase's failed steps (with its Retry button) was posted."""
+        ...
+
+    async def report(self, incident_id: int, phase: str) -> tuple[str, str] | None:
+        """(channel, ts) of the phase's report, if one was posted."""
+        ...
+
+    async def reset_named_steps(
+        self, incident_id: int, phase: str, names: Sequence[str], *, user: str | None, at: datetime
+    ) -> list[str]:
+        """Put these steps back to pending when they are done, so they run again (e.g. new origin)."""
         ...
 
     async def claim_function(self, incident_id: int, state: str) -> bool:
@@ -57,6 +67,44 @@ class Store(Protocol):
     async def cancel(self, incident_id: int, *, user: str, at: datetime) -> Incident | None:
         """declared -> cancelled; None when it was not `declared`."""
         ...
+
+    async def resolve(
+        self, incident_id: int, *, user: str, at: datetime, origin: Origin | None, summary: str | None,
+        steps: Sequence[str], phase: str,
+    ) -> Incident | None:
+        """active -> resolved with the phase's steps pending, in one transaction; None when not active."""
+        ...
+
+    async def set_origin(
+        self, incident_id: int, *, origin: Origin, summary: str | None, user: str, at: datetime
+    ) -> Incident:
+        """Record the origin (and summary) given after the resolution."""
+        ...
+
+    async def set_resolution_messages(
+        self, incident_id: int, *, channel: str | None, ts: str | None, announce_ts: str | None
+    ) -> None: ...
+
+    async def set_postmortem(self, incident_id: int, url: str) -> None: ...
+
+    async def incidents_in(self, states: Sequence[State], limit: int = 1000) -> list[Incident]:
+        """Incidents in these states, oldest first."""
+        ...
+
+    async def incident_by_channel(self, channel_id: str) -> Incident | None:
+        """The incident whose channel this is, if any."""
+        ...
+
+    async def add_followup(
+        self, incident_id: int, *, text: str, user: str, at: datetime, source_channel: str | None = None,
+        source_ts: str | None = None,
+    ) -> tuple[Followup, bool]:
+        """Store a follow-up once per source message; the bool says whether it is new."""
+        ...
+
+    async def set_followup_ticket(self, followup_id: int, key: str, url: str) -> None: ...
+
+    async def followups(self, incident_id: int) -> list[Followup]: ...
 
     async def list_steps(self, incident_id: int, phase: str) -> list[StepRecord]: ...
 

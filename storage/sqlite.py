@@ -15,7 +15,7 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import ConfigError, IncidentNotFound
-from bot.models import Incident, State, StepRecord, StepStatus, TimelineEntry
+from bot.models import Followup, Incident, Origin, State, StepRecord, StepStatus, TimelineEntry
 
 KEY_PREFIX = "INC-"
 _KEY_RE = re.compile(r"^\s*INC-(\d{1,12})\s*$", re.IGNORECASE)
@@ -76,6 +76,24 @@ def _incident(row: aiosqlite.Row) -> Incident:
         report_channel=row["report_channel"],
         report_ts=row["report_ts"],
         function_state=row["function_state"],
+        resolved_by=row["resolved_by"],
+        resolved_at=_dt(row["resolved_at"]),
+        origin=Origin(row["origin"]) if row["origin"] else None,
+        summary=row["summary"],
+        resolution_channel=row["resolution_channel"],
+        resolution_ts=row["resolution_ts"],
+        resolution_announce_ts=row["resolution_announce_ts"],
+        postmortem_url=row["postmortem_url"],
+    )
+
+
+def _followup(row: aiosqlite.Row) -> Followup:
+    created_at = _dt(row["created_at"])
+    assert created_at is not None
+    return Followup(
+        id=row["id"], incident_id=row["incident_id"], text=row["text"], created_by=row["created_by"],
+        created_at=created_at, source_channel=row["source_channel"], source_ts=row["source_ts"],
+        jira_key=row["jira_key"], jira_url=row["jira_url"],
     )
 
 
@@ -226,11 +244,40 @@ class SqliteStore:
                 (channel_id, channel_name, incident_id),
             )
 
-    async def set_report(self, incident_id: int, channel: str, ts: str) -> None:
+    async def set_report(self, incident_id: int, channel: str, ts: str, phase: str = "on_start") -> None:
         async with self._tx() as db:
             await db.execute(
-                "UPDATE incidents SET report_channel = ?, report_ts = ? WHERE id = ?", (channel, ts, incident_id)
+                "INSERT OR REPLACE INTO reports (incident_id, phase, channel, ts) VALUES (?, ?, ?, ?)",
+                (incident_id, phase, channel, ts),
             )
+
+    async def report(self, incident_id: int, phase: str) -> tuple[str, str] | None:
+        async with self._conn.execute(
+            "SELECT channel, ts FROM reports WHERE incident_id = ? AND phase = ?", (incident_id, phase)
+        ) as cur:
+            row = await cur.fetchone()
+        return (row["channel"], row["ts"]) if row else None
+
+    async def reset_named_steps(
+        self, incident_id: int, phase: str, names: Sequence[str], *, user: str | None, at: datetime
+    ) -> list[str]:
+        """Put these steps back to pending when they are done (ok, failed or skipped), to run again."""
+        marks = ",".join("?" for _ in names)
+        async with self._tx() as db:
+            async with db.execute(
+                f"SELECT name FROM steps WHERE incident_id = ? AND phase = ? AND name IN ({marks})"
+                " AND status IN (?, ?, ?) ORDER BY rowid",
+                (incident_id, phase, *names, StepStatus.OK, StepStatus.FAILED, StepStatus.SKIPPED),
+            ) as cur:
+                found = [row["name"] for row in await cur.fetchall()]
+            if found:
+                found_marks = ",".join("?" for _ in found)
+                await db.execute(
+                    f"UPDATE steps SET status = ? WHERE incident_id = ? AND phase = ? AND name IN ({found_marks})",
+                    (StepStatus.PENDING, incident_id, phase, *found),
+                )
+                await self._timeline(db, incident_id, at, user, "rerun", {"steps": found})
+            return found
 
     async def claim_function(self, incident_id: int, state: str) -> bool:
         """Mark the workflow step finished (completed/failed) once; False when it already was."""
@@ -269,6 +316,110 @@ class SqliteStore:
                 return None
             await self._timeline(db, incident_id, at, user, "cancelled", {})
             return await self._fetch_incident(db, incident_id)
+
+    async def resolve(
+        self,
+        incident_id: int,
+        *,
+        user: str,
+        at: datetime,
+        origin: Origin | None,
+        summary: str | None,
+        steps: Sequence[str],
+        phase: str,
+    ) -> Incident | None:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE incidents SET state = ?, resolved_by = ?, resolved_at = ?, origin = ?, summary = ?"
+                " WHERE id = ? AND state = ?",
+                (State.RESOLVED, user, _ts(at), origin, summary, incident_id, State.ACTIVE),
+            )
+            if cur.rowcount != 1:
+                return None
+            await db.executemany(
+                "INSERT OR IGNORE INTO steps (incident_id, phase, name, status) VALUES (?, ?, ?, ?)",
+                [(incident_id, phase, name, StepStatus.PENDING) for name in steps],
+            )
+            detail: dict[str, Any] = {"origin": str(origin) if origin else None}
+            if summary:
+                detail["summary"] = summary
+            await self._timeline(db, incident_id, at, user, "resolved", detail)
+            return await self._fetch_incident(db, incident_id)
+
+    async def set_origin(
+        self, incident_id: int, *, origin: Origin, summary: str | None, user: str, at: datetime
+    ) -> Incident:
+        async with self._tx() as db:
+            if summary:
+                await db.execute("UPDATE incidents SET origin = ?, summary = ? WHERE id = ?",
+                                 (origin, summary, incident_id))
+            else:
+                await db.execute("UPDATE incidents SET origin = ? WHERE id = ?", (origin, incident_id))
+            await self._timeline(db, incident_id, at, user, "origin", {"origin": str(origin)})
+            return await self._fetch_incident(db, incident_id)
+
+    async def set_resolution_messages(
+        self, incident_id: int, *, channel: str | None, ts: str | None, announce_ts: str | None
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE incidents SET resolution_channel = COALESCE(?, resolution_channel),"
+                " resolution_ts = COALESCE(?, resolution_ts),"
+                " resolution_announce_ts = COALESCE(?, resolution_announce_ts) WHERE id = ?",
+                (channel, ts, announce_ts, incident_id),
+            )
+
+    async def set_postmortem(self, incident_id: int, url: str) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE incidents SET postmortem_url = ? WHERE id = ?", (url, incident_id))
+
+    async def incidents_in(self, states: Sequence[State], limit: int = 1000) -> list[Incident]:
+        marks = ",".join("?" for _ in states)
+        async with self._conn.execute(
+            f"SELECT * FROM incidents WHERE state IN ({marks}) ORDER BY id LIMIT ?", (*states, limit)
+        ) as cur:
+            return [_incident(row) for row in await cur.fetchall()]
+
+    async def incident_by_channel(self, channel_id: str) -> Incident | None:
+        async with self._conn.execute(
+            "SELECT * FROM incidents WHERE channel_id = ? ORDER BY id DESC LIMIT 1", (channel_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return _incident(row) if row else None
+
+    async def add_followup(
+        self, incident_id: int, *, text: str, user: str, at: datetime, source_channel: str | None = None,
+        source_ts: str | None = None,
+    ) -> tuple[Followup, bool]:
+        """Store a follow-up; (the follow-up, False) when this message was already one."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO followups (incident_id, text, created_by, created_at, source_channel,"
+                " source_ts) VALUES (?, ?, ?, ?, ?, ?)",
+                (incident_id, text, user, _ts(at), source_channel, source_ts),
+            )
+            created = cur.rowcount == 1
+            if created:
+                followup_id = cur.lastrowid
+                await self._timeline(db, incident_id, at, user, "followup", {"text": text[:200]})
+                query, args = "SELECT * FROM followups WHERE id = ?", (followup_id,)
+            else:
+                query = "SELECT * FROM followups WHERE incident_id = ? AND source_channel = ? AND source_ts = ?"
+                args = (incident_id, source_channel, source_ts)  # type: ignore[assignment]
+            async with db.execute(query, args) as c:
+                row = await c.fetchone()
+            assert row is not None
+            return _followup(row), created
+
+    async def set_followup_ticket(self, followup_id: int, key: str, url: str) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE followups SET jira_key = ?, jira_url = ? WHERE id = ?", (key, url, followup_id))
+
+    async def followups(self, incident_id: int) -> list[Followup]:
+        async with self._conn.execute(
+            "SELECT * FROM followups WHERE incident_id = ? ORDER BY id", (incident_id,)
+        ) as cur:
+            return [_followup(row) for row in await cur.fetchall()]
 
     async def list_steps(self, incident_id: int, phase: str) -> list[StepRecord]:
         async with self._conn.execute(
