@@ -12,6 +12,7 @@ from bot.models import Incident, StepRecord
 from bot.plans import Plan
 
 if TYPE_CHECKING:
+    from actions.confluence import ConfluenceClient
     from actions.jira import JiraGateway
     from actions.slack import SlackGateway
     from actions.zoom import ZoomClient
@@ -28,6 +29,8 @@ class Integrations:
     zoom_problem: str = "Zoom is not configured"
     jira: JiraGateway | None = None
     jira_problem: str = "Jira is not configured"
+    confluence: ConfluenceClient | None = None
+    confluence_problem: str = "Confluence is not configured"
 
 
 @dataclass

@@ -13,6 +13,8 @@ class StepSpec:
     after: tuple[str, ...] = ()
     """Soft ordering: waits for these to finish (whatever their outcome) when they are in the plan."""
     summary: str = ""
+    phase: str = "on_start"
+    """The phase whose list may name this step (on_start or on_resolve)."""
 
 
 CATALOG: dict[str, StepSpec] = {
@@ -25,6 +27,15 @@ CATALOG: dict[str, StepSpec] = {
         StepSpec("create_zoom_meeting", summary="create the Zoom meeting"),
         StepSpec("create_jira_ticket", summary="create the Jira ticket"),
         StepSpec("notify", after=("create_channel",), summary="alert the people the level names"),
+        StepSpec(
+            "update_jira_ticket", summary="fill the Jira ticket (duration, origin, comment, status)", phase="on_resolve"
+        ),
+        StepSpec(
+            "create_postmortem",
+            summary="write the post-mortem with the channel transcript",
+            after=("update_jira_ticket",),
+            phase="on_resolve",
+        ),
     )
 }
 
@@ -36,3 +47,5 @@ DEFAULT_START_STEPS: tuple[str, ...] = (
     "create_zoom_meeting",
     "create_jira_ticket",
 )
+
+DEFAULT_RESOLVE_STEPS: tuple[str, ...] = ("update_jira_ticket", "create_postmortem")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -99,6 +100,42 @@ class JiraGateway:
     async def create(self, fields: dict[str, Any]) -> str:
         issue = await self._run("create issue", lambda j: j.create_issue(fields=fields, prefetch=False))
         return str(issue.key)
+
+    async def edit(self, key: str, fields: dict[str, Any], update: dict[str, Any]) -> None:
+        """One PUT. (The client's Issue.update would first need a GET and reloads the issue after.)"""
+        body = json.dumps({"fields": fields, "update": update})
+
+        def put(j: JIRA) -> None:
+            j._session.put(j._get_url(f"issue/{key}") + "?notifyUsers=false", data=body)
+
+        await self._run("edit issue", put)
+
+    async def comment(self, key: str, body: str) -> None:
+        await self._run("add comment", lambda j: j.add_comment(key, body))
+
+    async def transition_to(self, key: str, status: str) -> bool:
+        """Move the issue to `status` (by transition or target status name); False when no such transition."""
+        transitions = await self._run("transitions", lambda j: j.transitions(key))
+        wanted = status.lower()
+        match = next(
+            (
+                t
+                for t in transitions
+                if str(t.get("name", "")).lower() == wanted
+                or str((t.get("to") or {}).get("name", "")).lower() == wanted
+            ),
+            None,
+        )
+        if match is None:
+            return False
+        await self._run("transition", lambda j: j.transition_issue(key, str(match["id"])))
+        return True
+
+    async def create_followup(self, fields: dict[str, Any], relates_to: str | None) -> str:
+        key = await self.create(fields)
+        if relates_to:
+            await self._run("link issues", lambda j: j.create_issue_link("Relates", key, relates_to))
+        return key
 
     async def check(self) -> str:
         """Credentials accepted and project found. Raises IntegrationError."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
@@ -61,6 +61,8 @@ class SlackGateway:
         self.client = client
         self.bot_user_id: str | None = None
         self._groups: dict[str, str] | None = None
+        self._names: dict[str, str] = {}
+        self.team_url: str = "https://slack.com/"
 
     async def call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -88,7 +90,68 @@ class SlackGateway:
     async def auth_test(self) -> dict[str, Any]:
         data = await self.call("auth.test")
         self.bot_user_id = data.get("user_id")
+        self.team_url = str(data.get("url") or self.team_url)
         return data
+
+    def channel_url(self, channel: str) -> str:
+        return f"{self.team_url.rstrip('/')}/archives/{channel}"
+
+    async def user_name(self, user: str) -> str:
+        """A person's display name (cached); the ID itself when Slack does not know them."""
+        if user not in self._names:
+            try:
+                data = await self.call("users.info", user=user)
+                profile = data["user"].get("profile") or {}
+                self._names[user] = str(
+                    profile.get("display_name")
+                    or profile.get("real_name")
+                    or data["user"].get("real_name")
+                    or data["user"].get("name")
+                    or user
+                )
+            except IntegrationError as exc:
+                if exc.code != "user_not_found":
+                    raise
+                self._names[user] = user
+        return self._names[user]
+
+    async def history(self, channel: str, page_size: int = 200) -> AsyncIterator[dict[str, Any]]:
+        """Every top-level message of the channel, newest first, page after page."""
+        cursor = ""
+        while True:
+            data = await self.call("conversations.history", channel=channel, limit=page_size, cursor=cursor)
+            for message in data.get("messages", []):
+                yield dict(message)
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return
+
+    async def replies(self, channel: str, ts: str, page_size: int = 200) -> AsyncIterator[dict[str, Any]]:
+        cursor = ""
+        while True:
+            data = await self.call("conversations.replies", channel=channel, ts=ts, limit=page_size, cursor=cursor)
+            for message in data.get("messages", []):
+                yield dict(message)
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return
+
+    async def upload(
+        self, channel: str, filename: str, content: bytes, title: str, comment: str, thread_ts: str | None = None
+    ) -> str:
+        """Upload a file into a channel (files.getUploadURLExternal + completeUploadExternal)."""
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "filename": filename,
+            "content": content,
+            "title": title,
+            "initial_comment": comment,
+        }
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        data = await self.call("files_upload_v2", **kwargs)
+        files = data.get("files") or [data.get("file") or {}]
+        return str(files[0].get("permalink") or "")
 
     # --- channels -------------------------------------------------------------------------------
 

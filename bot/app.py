@@ -13,8 +13,10 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from actions.base import Integrations
+from actions.confluence import ConfluenceClient
 from actions.jira import JiraGateway, create_jira_ticket
 from actions.notify import notify
+from actions.resolve_steps import RESOLVE_STEPS
 from actions.retry import RetryPolicy
 from actions.runner import Runner
 from actions.slack import SlackGateway, build_client
@@ -23,8 +25,9 @@ from actions.zoom import ZoomClient, create_zoom_meeting
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import ConfigError, IntegrationError
-from bot.integrations import JiraSettings, ZoomSettings
+from bot.integrations import ConfluenceSettings, JiraSettings, ZoomSettings
 from bot.plans import Plan, load_plans
+from bot.resolution import Resolution
 from bot.service import IncidentService
 from handlers import register_all
 from storage.sqlite import SqliteStore, open_store
@@ -39,6 +42,7 @@ class Bot:
     plans: dict[str, Plan]
     slack: SlackGateway
     service: IncidentService
+    resolution: Resolution
     app: AsyncApp
     socket: AsyncSocketModeHandler
 
@@ -110,12 +114,17 @@ STEPS = {
     "create_zoom_meeting": create_zoom_meeting,
     "create_jira_ticket": create_jira_ticket,
     "notify": notify,
+    **RESOLVE_STEPS,
 }
 
 
 def build_integrations(settings: Settings, stack: AsyncExitStack) -> Integrations:
     """Clients of the optional integrations; one that is not configured is None with the reason."""
-    found = Integrations(zoom_problem=settings.zoom.problem or "", jira_problem=settings.jira.problem or "")
+    found = Integrations(
+        zoom_problem=settings.zoom.problem or "",
+        jira_problem=settings.jira.problem or "",
+        confluence_problem=settings.confluence.problem or "",
+    )
     zoom = settings.zoom.settings
     if isinstance(zoom, ZoomSettings):
         http = httpx.AsyncClient(timeout=httpx.Timeout(zoom.timeout, connect=min(5.0, zoom.timeout)))
@@ -127,7 +136,12 @@ def build_integrations(settings: Settings, stack: AsyncExitStack) -> Integration
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jira")
         stack.callback(pool.shutdown, wait=False, cancel_futures=True)
         found.jira = JiraGateway(jira, pool)
-    for integration in (settings.zoom, settings.jira):
+    confluence = settings.confluence.settings
+    if isinstance(confluence, ConfluenceSettings):
+        http = httpx.AsyncClient(timeout=httpx.Timeout(confluence.timeout, connect=min(5.0, confluence.timeout)))
+        stack.push_async_callback(http.aclose)
+        found.confluence = ConfluenceClient(confluence, http)
+    for integration in (settings.zoom, settings.jira, settings.confluence):
         log.info(
             "event=integration name=%s configured=%s%s",
             integration.name,
@@ -179,8 +193,9 @@ async def build(
             ignoring_self_events_enabled=True,
             process_before_response=False,
         )
-        register_all(app, service)
+        resolution = Resolution(service)
+        register_all(app, service, resolution)
         socket = AsyncSocketModeHandler(app, settings.slack_app_token, web_client=client)
         stack.push_async_callback(service.drain)
         stack.push_async_callback(socket.close_async)
-        yield Bot(settings, store, plans, slack, service, app, socket)
+        yield Bot(settings, store, plans, slack, service, resolution, app, socket)

@@ -7,6 +7,7 @@ from typing import Any
 
 from actions.catalog import CATALOG
 from bot.ids import ActionId, BlockId, CallbackId, IncidentRef, ModalMeta
+from bot.metrics import human, metrics
 from bot.models import Incident, State, StepRecord, StepStatus
 from bot.naming import TITLE_MAX, escape, plain
 from bot.plans import Plan
@@ -131,6 +132,22 @@ def declaration(incident: Incident, plan: Plan, steps: list[StepRecord] | None =
     return blocks
 
 
+def resolve_button(incident: Incident) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": ActionId.RESOLVE,
+        "value": IncidentRef(incident.id).pack(),
+        "text": _plain(f"Resolve {incident.key}", 75),
+    }
+
+
+def _resolved_line(incident: Incident) -> str:
+    m = metrics(incident)
+    origin = f" · origin: {incident.origin.label}" if incident.origin else ""
+    when_ = when(incident.resolved_at) if incident.resolved_at else ""
+    return f"✅ Resolved by <@{incident.resolved_by}> {when_} · duration {human(m.duration)}{origin}"
+
+
 def intro(incident: Incident, plan: Plan, steps: list[StepRecord], declaration_link: str | None) -> Blocks:
     """The first message of the incident channel; updated as resources arrive."""
     fields = [
@@ -152,7 +169,155 @@ def intro(incident: Incident, plan: Plan, steps: list[StepRecord], declaration_l
         links.append(f"Declaration: <{declaration_link}|message in the announce channel>")
     if links:
         blocks.append({"type": "section", "text": _mrkdwn("*Resources*\n" + "\n".join(links))})
+    if incident.state == State.ACTIVE:
+        blocks.append({"type": "actions", "block_id": BlockId.RESOLVE, "elements": [resolve_button(incident)]})
+    elif incident.resolved_at:
+        blocks.append({"type": "context", "elements": [_mrkdwn(_resolved_line(incident))]})
     return blocks
+
+
+def resolution(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks]:
+    """The company-wide message of a resolution: who, duration, origin, links (the post-mortem's too)."""
+    m = metrics(incident)
+    text = f"✅ {headline(incident)} is resolved (duration {human(m.duration)})."
+    fields = [
+        _mrkdwn(f"*Resolved by*\n<@{incident.resolved_by}>"),
+        _mrkdwn(f"*Duration*\n{human(m.duration)}"),
+        _mrkdwn(f"*Time to confirm*\n{human(m.time_to_confirm)}"),
+        _mrkdwn(f"*Origin*\n{incident.origin.label if incident.origin else 'not given yet'}"),
+    ]
+    body: Blocks = [{"type": "section", "text": _mrkdwn(f"*{text}*")}, {"type": "section", "fields": fields}]
+    if incident.summary:
+        body.append({"type": "section", "text": _mrkdwn(escape(plain(incident.summary, 2900)))})
+    links = _resources(incident, steps)
+    if links:
+        body.append({"type": "context", "elements": [_mrkdwn(plain(" · ".join(links), 3000))]})
+    return text, body
+
+
+def origin_question(incident: Incident) -> tuple[str, Blocks]:
+    ref = IncidentRef(incident.id).pack()
+    text = f"What was the origin of {incident.key}? It goes to the Jira ticket and the post-mortem."
+    return text, [
+        {"type": "section", "text": _mrkdwn(text)},
+        {
+            "type": "actions",
+            "block_id": BlockId.ORIGIN,
+            "elements": [
+                {"type": "button", "action_id": ActionId.ORIGIN_INTERNAL, "value": ref, "text": _plain("Internal", 75)},
+                {
+                    "type": "button",
+                    "action_id": ActionId.ORIGIN_THIRD_PARTY,
+                    "value": ref,
+                    "text": _plain("Third-party provider", 75),
+                },
+            ],
+        },
+    ]
+
+
+def origin_answered(incident: Incident, user: str) -> tuple[str, Blocks]:
+    label = incident.origin.label if incident.origin else "unknown"
+    text = f"Origin of {incident.key}: {label} (set by <@{user}>)."
+    return text, [{"type": "section", "text": _mrkdwn(text)}]
+
+
+def age(incident: Incident, now: datetime) -> str:
+    return human(now - (incident.confirmed_at or incident.declared_at))
+
+
+def resolve_list(incidents: list[Incident], now: datetime) -> tuple[str, Blocks]:
+    """Several active incidents: each with the exact command to paste and a Resolve button."""
+    text = f"{len(incidents)} incidents are active; say which one to resolve."
+    body: Blocks = [{"type": "section", "text": _mrkdwn(text)}]
+    for incident in incidents[:40]:
+        channel = f" · <#{incident.channel_id}>" if incident.channel_id else ""
+        body.append(
+            {
+                "type": "section",
+                "text": _mrkdwn(
+                    f"*{incident.key}* {escape(plain(incident.title, 150))} · {escape(incident.level)} · "
+                    f"{age(incident, now)} old{channel}\n`resolve {incident.key}`"
+                ),
+                "accessory": resolve_button(incident),
+            }
+        )
+    if len(incidents) > 40:
+        body.append({"type": "context", "elements": [_mrkdwn(f"and {len(incidents) - 40} more")]})
+    return text, body
+
+
+ORIGIN_OPTIONS = [("internal", "Internal"), ("third-party", "Third-party provider")]
+
+
+def resolve_modal(choices: list[Incident], fixed: Incident | None, meta: ModalMeta) -> dict[str, Any]:
+    """Resolve: which incident (unless fixed), origin and summary (both optional, asked later if empty)."""
+    body: Blocks = []
+    if fixed is not None:
+        body.append({"type": "section", "text": _mrkdwn(f"*{fixed.key}*: {escape(plain(fixed.title, 150))}")})
+    else:
+        body.append(
+            {
+                "type": "input",
+                "block_id": BlockId.INCIDENT,
+                "label": _plain("Incident", 2000),
+                "element": {
+                    "type": "static_select",
+                    "action_id": BlockId.INCIDENT,
+                    "options": [
+                        {"text": _plain(f"{i.key} · {i.level} · {i.title}", 75), "value": str(i.id)}
+                        for i in choices[:100]
+                    ],
+                },
+            }
+        )
+    body.append(
+        {
+            "type": "input",
+            "block_id": BlockId.ORIGIN,
+            "optional": True,
+            "label": _plain("Origin", 2000),
+            "element": {
+                "type": "static_select",
+                "action_id": BlockId.ORIGIN,
+                "options": [{"text": _plain(label, 75), "value": value} for value, label in ORIGIN_OPTIONS],
+            },
+            "hint": _plain("Internal, or a third-party provider's outage. Leave empty to answer later.", 2000),
+        }
+    )
+    body.append(
+        {
+            "type": "input",
+            "block_id": BlockId.SUMMARY,
+            "optional": True,
+            "label": _plain("Summary", 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": BlockId.SUMMARY,
+                "multiline": True,
+                "max_length": 2000,
+                "placeholder": _plain("What happened and how it was fixed", 150),
+            },
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.RESOLVE_MODAL,
+        "private_metadata": meta.pack(),
+        "title": _plain("Resolve an incident", 24),
+        "submit": _plain("Resolve", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": body,
+    }
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": _plain(title, 24),
+        "close": _plain("Close", 24),
+        "blocks": [{"type": "section", "text": _mrkdwn(text)}],
+    }
 
 
 def announcement(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks]:

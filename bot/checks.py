@@ -41,4 +41,8 @@ async def integration_statuses(integrations: Integrations) -> list[Status]:
         statuses.append(Status("jira", False, True, integrations.jira_problem))
     else:
         statuses.append(await _probe("jira", integrations.jira.check))
+    if integrations.confluence is None:
+        statuses.append(Status("confluence", False, True, integrations.confluence_problem))
+    else:
+        statuses.append(await _probe("confluence", integrations.confluence.check))
     return statuses

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.errors import ConfigError
-from bot.integrations import Integration, jira_from_env, zoom_from_env
+from bot.integrations import Integration, confluence_from_env, jira_from_env, zoom_from_env
 from storage.sqlite import path_from_url
 
 _BOT_TOKEN = re.compile(r"^xoxb-[A-Za-z0-9-]+$")
@@ -26,6 +26,9 @@ class Settings:
     slack_timeout: float = 10.0
     zoom: Integration = field(default_factory=lambda: Integration("zoom", None, "Zoom is not configured"))
     jira: Integration = field(default_factory=lambda: Integration("jira", None, "Jira is not configured"))
+    confluence: Integration = field(
+        default_factory=lambda: Integration("confluence", None, "Confluence is not configured")
+    )
 
     def __repr__(self) -> str:  # never print a token, even by accident
         return (
@@ -41,6 +44,8 @@ class Settings:
             secrets.append(self.zoom.settings.client_secret)  # type: ignore[union-attr]
         if self.jira.settings is not None:
             secrets.append(self.jira.settings.api_token)  # type: ignore[union-attr]
+        if self.confluence.settings is not None:
+            secrets.append(self.confluence.settings.api_token)  # type: ignore[union-attr]
         return tuple(secrets)
 
 
@@ -84,4 +89,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         slack_timeout=timeout,
         zoom=zoom_from_env(env),
         jira=jira_from_env(env),
+        confluence=confluence_from_env(env),
     )

@@ -12,12 +12,19 @@ class ActionId(StrEnum):
     CONFIRM = "incident_confirm"
     CANCEL = "incident_cancel"
     RETRY = "incident_retry"
+    RESOLVE = "incident_resolve"
+    ORIGIN_INTERNAL = "incident_origin_internal"
+    ORIGIN_THIRD_PARTY = "incident_origin_third_party"
 
 
 class CallbackId(StrEnum):
     START_SHORTCUT = "start_incident"
     START_MODAL = "start_incident_modal"
     START_FUNCTION = "start_incident"
+    RESOLVE_SHORTCUT = "resolve_incident"
+    RESOLVE_MODAL = "resolve_incident_modal"
+    RESOLVE_FUNCTION = "resolve_incident"
+    FOLLOWUP_SHORTCUT = "create_followup"
 
 
 class BlockId(StrEnum):
@@ -25,6 +32,10 @@ class BlockId(StrEnum):
     LEVEL = "level"
     DECISION = "decision"
     RETRY = "retry"
+    INCIDENT = "incident"
+    ORIGIN = "origin"
+    SUMMARY = "summary"
+    RESOLVE = "resolve"
 
 
 @dataclass(frozen=True)
@@ -51,13 +62,14 @@ class IncidentRef:
 
 @dataclass(frozen=True)
 class ModalMeta:
-    """private_metadata of the start modal: where it was opened from (for the confirmation)."""
+    """private_metadata of the modals: where it was opened from, the plan, the incident (resolve)."""
 
     channel: str = ""
     plan: str = ""
+    incident_id: int = 0
 
     def pack(self) -> str:
-        value = f"{self.channel}|{self.plan}"
+        value = f"{self.channel}|{self.plan}|{self.incident_id}"
         assert len(value) <= 3000
         return value
 
@@ -65,5 +77,6 @@ class ModalMeta:
     def unpack(cls, value: object) -> ModalMeta:
         if not isinstance(value, str) or len(value) > 3000:
             return cls()
-        channel, _, plan = value.partition("|")
-        return cls(channel, plan)
+        channel, _, rest = value.partition("|")
+        plan, _, number = rest.partition("|")
+        return cls(channel, plan, int(number) if number.isdigit() and len(number) <= 12 else 0)

@@ -37,11 +37,25 @@ class JiraSettings:
 
 
 @dataclass(frozen=True)
+class ConfluenceSettings:
+    url: str
+    """The wiki's base, e.g. https://yourcompany.atlassian.net/wiki (the REST API is under /rest/api)."""
+    email: str
+    api_token: str
+    space: str
+    parent_id: str | None = None
+    timeout: float = 10.0
+
+    def __repr__(self) -> str:
+        return f"ConfluenceSettings(url={self.url!r}, space={self.space!r})"
+
+
+@dataclass(frozen=True)
 class Integration:
     """Whether an integration can be used; `problem` says why not (for logs and `incident-bot check`)."""
 
     name: str
-    settings: ZoomSettings | JiraSettings | None
+    settings: ZoomSettings | JiraSettings | ConfluenceSettings | None
     problem: str | None = None
 
     @property
@@ -112,6 +126,34 @@ def jira_from_env(env: Mapping[str, str]) -> Integration:
             values["JIRA_API_TOKEN"],
             values["JIRA_PROJECT"],
             env.get("JIRA_ISSUE_TYPE", "").strip() or "Incident",
+            timeout,
+        ),
+    )
+
+
+def confluence_from_env(env: Mapping[str, str]) -> Integration:
+    names = ("CONFLUENCE_URL", "CONFLUENCE_EMAIL", "CONFLUENCE_API_TOKEN", "CONFLUENCE_SPACE")
+    values, missing = _read(env, names)
+    if len(missing) == len(names):
+        return Integration("confluence", None, "Confluence is not configured")
+    if missing:
+        return Integration("confluence", None, f"Confluence is not configured: {', '.join(missing)} not set")
+    if not _URL.match(values["CONFLUENCE_URL"]):
+        return Integration("confluence", None, "Confluence is not configured: CONFLUENCE_URL is not an http(s) URL")
+    timeout = _timeout(env, "CONFLUENCE_TIMEOUT")
+    if timeout is None:
+        return Integration("confluence", None, "Confluence is not configured: CONFLUENCE_TIMEOUT must be 0-120 s")
+    parent = env.get("CONFLUENCE_PARENT_ID", "").strip() or None
+    if parent is not None and not parent.isdigit():
+        return Integration("confluence", None, "Confluence is not configured: CONFLUENCE_PARENT_ID must be a page id")
+    return Integration(
+        "confluence",
+        ConfluenceSettings(
+            values["CONFLUENCE_URL"].rstrip("/"),
+            values["CONFLUENCE_EMAIL"],
+            values["CONFLUENCE_API_TOKEN"],
+            values["CONFLUENCE_SPACE"],
+            parent,
             timeout,
         ),
     )

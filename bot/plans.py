@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from actions.catalog import CATALOG, DEFAULT_START_STEPS
+from actions.catalog import CATALOG, DEFAULT_RESOLVE_STEPS, DEFAULT_START_STEPS
 from bot.errors import PlanError
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -78,10 +78,37 @@ class Notify(People):
         return super().empty and not self.channels
 
 
+class JiraFields(_Model):
+    """Custom field ids (like customfield_10050) that receive the duration (minutes) and the origin."""
+
+    duration: str | None = None
+    origin: str | None = None
+
+    @field_validator("duration", "origin")
+    @classmethod
+    def _field(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^customfield_\d+$", value):
+            raise ValueError(f"{value!r} is not a custom field id (like customfield_10050)")
+        return value
+
+
 class Jira(_Model):
-    """How incidents map onto Jira: the priority name for each level."""
+    """How incidents map onto Jira."""
 
     priorities: dict[str, str] = {}
+    """Priority name of each level's ticket."""
+    resolved_status: str | None = None
+    """Status (or transition) name the ticket is moved to on resolution, e.g. Done."""
+    followup_type: str = "Task"
+    """Issue type of follow-up items."""
+    fields: JiraFields = JiraFields()
+
+
+class Postmortem(_Model):
+    """`template`: a Confluence storage-format file (relative to the plan) with {placeholders}."""
+
+    template: str | None = None
+    text: str | None = Field(default=None, exclude=True)
 
 
 class Permissions(_Model):
@@ -91,11 +118,12 @@ class Permissions(_Model):
     cancel: People = People()
 
 
-def _check_steps(steps: Sequence[str]) -> None:
+def _check_steps(steps: Sequence[str], phase: str = "on_start") -> None:
     seen: set[str] = set()
+    known = sorted(n for n, spec in CATALOG.items() if spec.phase == phase)
     for step in steps:
-        if step not in CATALOG:
-            raise ValueError(f"unknown step {step!r} (known: {', '.join(sorted(CATALOG))})")
+        if step not in CATALOG or CATALOG[step].phase != phase:
+            raise ValueError(f"unknown {phase} step {step!r} (known: {', '.join(known)})")
         if step in seen:
             raise ValueError(f"step {step!r} is listed twice")
         seen.add(step)
@@ -111,12 +139,20 @@ class Level(_Model):
     responders: People = People()
     notify: Notify = Notify()
     on_start: tuple[str, ...] | None = None
+    on_resolve: tuple[str, ...] | None = None
 
     @field_validator("on_start")
     @classmethod
     def _steps(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is not None:
             _check_steps(value)
+        return value
+
+    @field_validator("on_resolve")
+    @classmethod
+    def _resolve_steps(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            _check_steps(value, "on_resolve")
         return value
 
 
@@ -127,7 +163,9 @@ class Plan(_Model):
     responders: People = People()
     permissions: Permissions = Permissions()
     jira: Jira = Jira()
+    postmortem: Postmortem = Postmortem()
     on_start: tuple[str, ...] = DEFAULT_START_STEPS
+    on_resolve: tuple[str, ...] = DEFAULT_RESOLVE_STEPS
     levels: dict[str, Level] = Field(min_length=1)
 
     @field_validator("channel_prefix")
@@ -150,6 +188,12 @@ class Plan(_Model):
         _check_steps(value)
         return value
 
+    @field_validator("on_resolve")
+    @classmethod
+    def _resolve_steps(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check_steps(value, "on_resolve")
+        return value
+
     @model_validator(mode="after")
     def _levels(self) -> Plan:
         for key in self.levels:
@@ -164,6 +208,10 @@ class Plan(_Model):
         """The level's steps, or the plan's default (also for a level since removed from the plan)."""
         known = self.levels.get(level)
         return self.on_start if known is None or known.on_start is None else known.on_start
+
+    def resolve_steps(self, level: str) -> tuple[str, ...]:
+        known = self.levels.get(level)
+        return self.on_resolve if known is None or known.on_resolve is None else known.on_resolve
 
     def responders_for(self, level: str) -> People:
         known = self.levels.get(level)
@@ -232,7 +280,7 @@ def load_plans(directory: str | Path) -> dict[str, Plan]:
     problems: list[str] = []
     for file in files:
         try:
-            plans[file.stem] = parse_plan(file.read_text(encoding="utf-8"), str(file), file.stem)
+            plans[file.stem] = _with_template(parse_plan(file.read_text(encoding="utf-8"), str(file), file.stem), file)
         except PlanError as exc:
             problems.extend(exc.problems)
         except (OSError, UnicodeDecodeError) as exc:
@@ -240,6 +288,28 @@ def load_plans(directory: str | Path) -> dict[str, Plan]:
     if problems:
         raise PlanError(problems)
     return plans
+
+
+def _with_template(plan: Plan, file: Path) -> Plan:
+    """Read the plan's post-mortem template (relative to the plan file) and check its placeholders."""
+    if plan.postmortem.template is None:
+        return plan
+    path = (file.parent / plan.postmortem.template).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError([f"{file}: postmortem.template: cannot read {path}: {exc}"]) from None
+    from actions.postmortem import PLACEHOLDERS  # the renderer owns the placeholder names
+
+    unknown = sorted(set(re.findall(r"\{([a-z_]+)\}", text)) - set(PLACEHOLDERS))
+    if unknown:
+        raise PlanError(
+            [
+                f"{file}: postmortem.template: unknown placeholder(s) {', '.join(unknown)} "
+                f"(known: {', '.join(PLACEHOLDERS)})"
+            ]
+        )
+    return plan.model_copy(update={"postmortem": plan.postmortem.model_copy(update={"text": text})})
 
 
 def default_plan(plans: dict[str, Plan]) -> Plan:

@@ -287,8 +287,9 @@ class IncidentService:
     async def _refresh(self, incident_id: int) -> None:
         incident = await self.store.get_incident(incident_id)
         plan = self.plan_of(incident)
-        steps = await self.store.list_steps(incident_id, Phase.START)
-        done = {s.name: s.result for s in steps}
+        start = await self.store.list_steps(incident_id, Phase.START)
+        done = {s.name: s.result for s in start}
+        steps = start + await self.store.list_steps(incident_id, Phase.RESOLVE)
         if incident.announce_channel and incident.declaration_ts:
             await self._show(
                 incident.announce_channel,
@@ -307,6 +308,13 @@ class IncidentService:
             await self._show(reply["channel"], reply["ts"], *blocks.announcement(incident, steps))
         for message in (done.get("notify") or {}).get("messages", []):
             await self._show(message["channel"], message["ts"], *blocks.alert(incident, plan, steps))
+        if incident.resolved_at:
+            for channel, ts in (
+                (incident.announce_channel, incident.resolution_announce_ts),
+                (incident.resolution_channel, incident.resolution_ts),
+            ):
+                if channel and ts:
+                    await self._show(channel, ts, *blocks.resolution(incident, steps))
         if incident.channel_id:
             await self._bookmark(incident.channel_id, blocks.resources(steps))
 

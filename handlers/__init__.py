@@ -6,17 +6,19 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.resolution import Resolution
 from bot.service import IncidentService
-from handlers import buttons, errors, events, start, workflow
+from handlers import buttons, errors, events, followups, resolve, start, workflow
 
 
-def register_all(app: AsyncApp, service: IncidentService) -> None:
-    """Every listener of the bot, in one place; the service reaches them through `context`."""
+def register_all(app: AsyncApp, service: IncidentService, resolution: Resolution) -> None:
+    """Every listener of the bot, in one place; the services reach them through `context`."""
 
     async def inject(context: Any, next: Any) -> None:
         context["service"] = service
+        context["resolution"] = resolution
         await next()
 
     app.middleware(inject)
-    for module in (start, workflow, buttons, events, errors):
+    for module in (start, workflow, resolve, buttons, events, followups, errors):
         module.register(app)

@@ -13,6 +13,7 @@ from bot.errors import IncidentBotError, InvalidInput
 from bot.ids import BlockId, CallbackId, ModalMeta
 from bot.naming import escape
 from bot.service import IncidentService
+from handlers import resolve
 from handlers.reply import explain, tell
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 USAGE = (
     "*Incident bot*\n"
     "• `/incident start [title]`: declare an incident (a form asks for the title and the level)\n"
+    "• `/incident resolve [INC-42]`: resolve an incident (or type `resolve INC-42` in its channel)\n"
+    "• `followup <text>` in an incident channel: record a follow-up item\n"
     "• `/incident help`: this message\n"
     "Anyone can declare; the declaration is posted publicly with a Confirm button."
 )
@@ -52,6 +55,12 @@ def register(app: AsyncApp) -> None:
     async def on_command(ack: Any, command: dict[str, Any], client: AsyncWebClient, context: Any) -> None:
         text = str(command.get("text") or "").strip()
         verb, _, rest = text.partition(" ")
+        if verb.lower() == "resolve":
+            await ack()
+            problem = await resolve.slash(command, rest, client, context["resolution"])
+            if problem:
+                await tell(client, str(command.get("channel_id") or "") or None, command["user_id"], problem)
+            return
         if verb.lower() != "start":
             await ack(
                 text=USAGE if verb.lower() in ("", "help") else f"Unknown command `{escape(verb[:30])}`.\n{USAGE}"

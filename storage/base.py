@@ -69,8 +69,15 @@ class Store(Protocol):
         ...
 
     async def resolve(
-        self, incident_id: int, *, user: str, at: datetime, origin: Origin | None, summary: str | None,
-        steps: Sequence[str], phase: str,
+        self,
+        incident_id: int,
+        *,
+        user: str,
+        at: datetime,
+        origin: Origin | None,
+        summary: str | None,
+        steps: Sequence[str],
+        phase: str,
     ) -> Incident | None:
         """active -> resolved with the phase's steps pending, in one transaction; None when not active."""
         ...
@@ -96,7 +103,13 @@ class Store(Protocol):
         ...
 
     async def add_followup(
-        self, incident_id: int, *, text: str, user: str, at: datetime, source_channel: str | None = None,
+        self,
+        incident_id: int,
+        *,
+        text: str,
+        user: str,
+        at: datetime,
+        source_channel: str | None = None,
         source_ts: str | None = None,
     ) -> tuple[Followup, bool]:
         """Store a follow-up once per source message; the bool says whether it is new."""

@@ -91,9 +91,15 @@ def _followup(row: aiosqlite.Row) -> Followup:
     created_at = _dt(row["created_at"])
     assert created_at is not None
     return Followup(
-        id=row["id"], incident_id=row["incident_id"], text=row["text"], created_by=row["created_by"],
-        created_at=created_at, source_channel=row["source_channel"], source_ts=row["source_ts"],
-        jira_key=row["jira_key"], jira_url=row["jira_url"],
+        id=row["id"],
+        incident_id=row["incident_id"],
+        text=row["text"],
+        created_by=row["created_by"],
+        created_at=created_at,
+        source_channel=row["source_channel"],
+        source_ts=row["source_ts"],
+        jira_key=row["jira_key"],
+        jira_url=row["jira_url"],
     )
 
 
@@ -351,8 +357,9 @@ class SqliteStore:
     ) -> Incident:
         async with self._tx() as db:
             if summary:
-                await db.execute("UPDATE incidents SET origin = ?, summary = ? WHERE id = ?",
-                                 (origin, summary, incident_id))
+                await db.execute(
+                    "UPDATE incidents SET origin = ?, summary = ? WHERE id = ?", (origin, summary, incident_id)
+                )
             else:
                 await db.execute("UPDATE incidents SET origin = ? WHERE id = ?", (origin, incident_id))
             await self._timeline(db, incident_id, at, user, "origin", {"origin": str(origin)})
@@ -388,7 +395,13 @@ class SqliteStore:
         return _incident(row) if row else None
 
     async def add_followup(
-        self, incident_id: int, *, text: str, user: str, at: datetime, source_channel: str | None = None,
+        self,
+        incident_id: int,
+        *,
+        text: str,
+        user: str,
+        at: datetime,
+        source_channel: str | None = None,
         source_ts: str | None = None,
     ) -> tuple[Followup, bool]:
         """Store a follow-up; (the follow-up, False) when this message was already one."""

@@ -56,9 +56,12 @@ async def test_channel_zoom_and_jira_are_created_at_the_same_time(
     assert ticket["fields"]["issuetype"] == {"name": "Incident"}
     # no hidden requests: no server info, no field list, no prefetch of the created issue
     assert [(r.method, r.path.split("?")[0]) for r in jira.requests] == [
-        ("GET", "/rest/api/2/search"), ("POST", "/rest/api/2/issue")]
+        ("GET", "/rest/api/2/search"),
+        ("POST", "/rest/api/2/issue"),
+    ]
     assert [(r.method, r.path.split("?")[0]) for r in zoom.requests] == [
-        ("POST", "/v2/users/host@example.com/meetings")]  # the token from the start-up check is reused
+        ("POST", "/v2/users/host@example.com/meetings")
+    ]  # the token from the start-up check is reused
     # the join URL (never the start URL) is in the intro, the bookmarks, the announcement and the alert
     intro = slack.messages(channel.id)[0]
     reply = slack.messages(people.incidents, thread_ts=decl.ts)[0]

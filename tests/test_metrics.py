@@ -44,8 +44,13 @@ def test_any_server_time_zone(tz: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("delta", "text"),
-    [(timedelta(seconds=12), "0m 12s"), (timedelta(minutes=45, seconds=10), "45m 10s"),
-     (timedelta(hours=1), "1h 0m"), (None, "-"), (timedelta(days=30, seconds=59), "30d 0h 0m")],
+    [
+        (timedelta(seconds=12), "0m 12s"),
+        (timedelta(minutes=45, seconds=10), "45m 10s"),
+        (timedelta(hours=1), "1h 0m"),
+        (None, "-"),
+        (timedelta(days=30, seconds=59), "30d 0h 0m"),
+    ],
 )
 def test_human(delta: timedelta | None, text: str) -> None:
     assert human(delta) == text

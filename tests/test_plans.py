@@ -56,7 +56,7 @@ def test_level_without_steps_gets_the_plan_default() -> None:
         (GOOD.replace("    description: Everything is down\n", ""), "p.yaml:3: levels.P1.description: Field required"),
         (
             GOOD + "    on_start: [create_channel, make_coffee]\n",
-            "p.yaml:6: levels.P1.on_start: unknown step 'make_coffee'",
+            "p.yaml:6: levels.P1.on_start: unknown on_start step 'make_coffee'",
         ),
         (GOOD + "    on_start: [post_intro]\n", "levels.P1.on_start: step 'post_intro' needs 'create_channel'"),
         (GOOD + "responders: {users: [alice]}\n", "p.yaml:6: responders.users: 'alice' is not a Slack user ID"),
@@ -93,7 +93,7 @@ def test_check_command_exit_status_and_message(
     (tmp_path / "plans" / "default.yaml").write_text(GOOD + "    on_start: [create_channel, nope]\n")
     assert main(["check", "--plans-only"]) == 1
     err = capsys.readouterr().err
-    assert "plans/default.yaml:6: levels.P1.on_start: unknown step 'nope'" in err
+    assert "plans/default.yaml:6: levels.P1.on_start: unknown on_start step 'nope'" in err
     monkeypatch.setenv("PLANS_DIR", str(ROOT / "plans"))
     assert main(["check", "--plans-only"]) == 0
     assert "plan default: ok (4 levels: P1, P2, P3, P4)" in capsys.readouterr().out

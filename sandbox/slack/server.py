@@ -33,6 +33,8 @@ class Fault:
     retry_after: int | None = 1
     error: str | None = None
     delay: float = 0.0
+    after: int = 0
+    """Let this many matching calls through first."""
 
 
 @dataclass
@@ -77,12 +79,14 @@ class SlackEmulator:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/link/", self._handle_socket)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr,attr-defined]
         self.port = sockets[0].getsockname()[1]
+        self.api.base_url = self.url
         return self
 
     async def stop(self) -> None:
@@ -147,6 +151,9 @@ class SlackEmulator:
             await asyncio.sleep(self.latency)
         for fault in self.faults:
             if fault.method in (method, "*") and fault.times > 0:
+                if fault.after > 0:
+                    fault.after -= 1
+                    continue
                 fault.times -= 1
                 if fault.delay:  # a hung call, cut short when the emulator stops
                     try:
@@ -180,6 +187,20 @@ class SlackEmulator:
             return self._fail(method, args, exc.code, **exc.extra)
         self.calls.append(Call(method, args, True, started=started))
         return web.json_response({"ok": True, **result})
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL of files.getUploadURLExternal: takes the bytes, as a raw body or a form."""
+        stored = self.ws.files.get(request.match_info["file_id"])
+        if stored is None:
+            return web.Response(status=404, text="unknown upload")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = next(iter(form.values()))
+            content = part.file.read() if hasattr(part, "file") else str(part).encode()
+        else:
+            content = await request.read()
+        stored["content"] = content
+        return web.Response(text=f"OK - {len(content)}")
 
     def _fail(self, method: str, args: dict[str, Any], code: str, **extra: Any) -> web.Response:
         self.calls.append(Call(method, args, False, code))

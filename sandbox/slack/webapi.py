@@ -38,6 +38,7 @@ def _json(value: Any) -> Any:
 class WebApi:
     def __init__(self, ws: Workspace, on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.ws = ws
+        self.base_url = ""
         self.on_event = on_event or (lambda event: None)
         self.methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self.auth_test,
@@ -50,7 +51,7 @@ class WebApi:
             "conversations.invite": self.invite,
             "conversations.join": self.join,
             "conversations.info": self.info,
-            "conversations.list": self.list,
+            "conversations.list": self.conversations_list,
             "conversations.history": self.history,
             "conversations.replies": self.replies,
             "conversations.archive": self.archive,
@@ -61,6 +62,8 @@ class WebApi:
             "views.open": self.views_open,
             "views.update": self.views_update,
             "views.publish": self.views_publish,
+            "files.getUploadURLExternal": self.upload_url,
+            "files.completeUploadExternal": self.complete_upload,
             "bookmarks.add": self.bookmarks_add,
             "bookmarks.list": self.bookmarks_list,
             "functions.completeSuccess": self.complete_success,
@@ -248,7 +251,7 @@ class WebApi:
     def info(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"channel": self._channel(args).as_api()}
 
-    def list(self, args: dict[str, Any]) -> dict[str, Any]:
+    def conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         exclude = _bool(args.get("exclude_archived"))
         channels = [c for c in self.ws.channels.values() if not (exclude and c.is_archived)]
         channels = [c for c in channels if not c.is_private or self.ws.bot.id in c.members]
@@ -264,12 +267,33 @@ class WebApi:
             raise ApiError("channel_not_found")
         return channel
 
+    @staticmethod
+    def _page(items: list[dict[str, Any]], args: dict[str, Any], limit_max: int) -> dict[str, Any]:
+        """Cursor pagination as Slack does it: `limit`, `cursor`, `response_metadata.next_cursor`."""
+        limit = max(1, min(int(args.get("limit") or 100), limit_max))
+        cursor = str(args.get("cursor") or "")
+        start = int(cursor.removeprefix("page:")) if cursor.startswith("page:") else 0
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        return {
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"page:{start + limit}" if more else ""},
+        }
+
     def history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._read(args)
         meta = _bool(args.get("include_all_metadata"))
         top = [m for m in channel.messages if not m.thread_ts or m.thread_ts == m.ts]
-        limit = max(1, min(int(args.get("limit") or 100), 999))
-        return {"messages": [m.as_api(meta) for m in reversed(top)][:limit], "has_more": False}
+        items = [self._with_replies(channel, m, meta) for m in reversed(top)]
+        return self._page(items, args, 999)
+
+    def _with_replies(self, channel, message: Message, meta: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        data = message.as_api(meta)
+        replies = [m for m in channel.messages if m.thread_ts == message.ts and m.ts != message.ts]
+        if replies:
+            data.update(thread_ts=message.ts, reply_count=len(replies), latest_reply=replies[-1].ts)
+        return data
 
     def replies(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._read(args)
@@ -279,7 +303,7 @@ class WebApi:
             raise ApiError("thread_not_found")
         meta = _bool(args.get("include_all_metadata"))
         thread = [parent] + [m for m in channel.messages if m.thread_ts == ts and m.ts != ts]
-        return {"messages": [m.as_api(meta) for m in thread], "has_more": False}
+        return self._page([m.as_api(meta) for m in thread], args, 1000)
 
     def archive(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
@@ -369,6 +393,54 @@ class WebApi:
         if execution.state != "pending":
             raise ApiError("function_execution_already_completed")
         return execution
+
+    def upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args.get("filename") or "")
+        length = int(args.get("length") or 0)
+        if not name:
+            raise ApiError("invalid_arguments")
+        if length <= 0 or length > 1_000_000_000:
+            raise ApiError("invalid_length")
+        file_id = self.ws.new_id("F")
+        self.ws.files[file_id] = {
+            "id": file_id,
+            "name": name,
+            "size": length,
+            "content": None,
+            "permalink": f"https://sandbox.slack.test/files/{file_id}/{name}",
+        }
+        return {"file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+
+    def complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = _json(args.get("files") or "[]")
+        if not isinstance(files, list) or not files:
+            raise ApiError("invalid_arguments")
+        shared = []
+        for item in files:
+            stored = self.ws.files.get(str(item.get("id")))
+            if stored is None or stored["content"] is None:
+                raise ApiError("file_not_found")
+            stored["title"] = item.get("title") or stored["name"]
+            shared.append(stored)
+        channel_id = args.get("channel_id")
+        if channel_id:
+            channel = self._channel(args, "channel_id")
+            if self.ws.bot.id not in channel.members:
+                raise ApiError("not_in_channel")
+            message = Message(
+                self.ws.new_ts(),
+                self.ws.bot.id,
+                str(args.get("initial_comment") or ""),
+                thread_ts=args.get("thread_ts") or None,
+                bot=True,
+                files=[{k: f[k] for k in ("id", "name", "title", "permalink")} for f in shared],
+            )
+            channel.messages.append(message)
+        return {
+            "files": [
+                {"id": f["id"], "name": f["name"], "title": f["title"], "permalink": f["permalink"]} for f in shared
+            ]
+        }
 
     def bookmarks_add(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args, "channel_id")

@@ -33,6 +33,7 @@ class Message:
     metadata: dict[str, Any] | None = None
     edited: bool = False
     bot: bool = False
+    files: list[dict[str, Any]] = field(default_factory=list)
 
     def as_api(self, with_metadata: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
@@ -42,6 +43,8 @@ class Message:
             data["thread_ts"] = self.thread_ts
         if self.bot:
             data["bot_id"] = "B0BOT"
+        if self.files:
+            data["files"] = self.files
         if with_metadata and self.metadata:
             data["metadata"] = self.metadata
         return data
@@ -118,6 +121,7 @@ class Workspace:
         self.executions: dict[str, Execution] = {}
         self.views: dict[str, View] = {}
         self.triggers: dict[str, tuple[str, float]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
         self.bot = self.add_user("incident-bot", is_bot=True)
 
     def new_id(self, prefix: str) -> str:
