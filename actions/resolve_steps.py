@@ -51,7 +51,8 @@ async def update_jira_ticket(ctx: StepContext) -> dict[str, Any]:
                 f"h3. {incident.key} resolved",
                 f"*Summary:* {wiki_escape(incident.summary or '(none given)')}",
                 f"*Origin:* {incident.origin.label if incident.origin else 'not given yet'}",
-                f"*Declared:* {utc(m.declared_at)} | *Confirmed:* {utc(m.confirmed_at)} | *Resolved:* {utc(m.resolved_at)}",
+                f"*Declared:* {utc(m.declared_at)} | *Confirmed:* {utc(m.confirmed_at)}"
+                f" | *Resolved:* {utc(m.resolved_at)}",
                 f"*Time to confirm:* {human(m.time_to_confirm)} | *Duration:* {human(m.duration)}",
             ]
         )

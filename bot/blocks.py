@@ -48,21 +48,23 @@ def headline(incident: Incident) -> str:
 
 def resources(steps: list[StepRecord]) -> list[tuple[str, str]]:
     """(label, url) of every resource a step created: meeting, ticket, ..."""
-    found = []
+    found: dict[str, tuple[str, str]] = {}
     for step in steps:
         url = step.result.get("url") if step.status == StepStatus.OK else None
-        if isinstance(url, str) and url.startswith(("https://", "http://")):
-            found.append((str(step.result.get("label") or step.name), url))
-    return found
+        if isinstance(url, str) and url.startswith(("https://", "http://")) and url not in found:
+            found[url] = (str(step.result.get("label") or step.name), url)
+    return list(found.values())
 
 
 def _resources(incident: Incident, steps: list[StepRecord]) -> list[str]:
     lines = []
     if incident.channel_id:
         lines.append(f"Channel: <#{incident.channel_id}>")
+    seen: set[str] = set()
     for step in steps:
         url = step.result.get("url") if step.status == StepStatus.OK else None
-        if url and step.name != "create_channel":
+        if url and step.name != "create_channel" and url not in seen:
+            seen.add(url)
             label = escape(str(step.result.get("label") or CATALOG.get(step.name, step.name)))
             lines.append(f"{label}: <{url}|{escape(str(step.result.get('link_text') or url))}>")
     return lines

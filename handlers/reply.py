@@ -17,7 +17,7 @@ def explain(exc: Exception) -> str:
     if isinstance(exc, IntegrationError):
         return "Slack or an integration did not answer as expected; the bot will keep what it has. Try again."
     if isinstance(exc, IncidentNotFound):
-        return "That incident does not exist."
+        return str(exc) or "That incident does not exist."
     if isinstance(exc, IncidentBotError):
         return str(exc)
     return "Something went wrong on the incident bot's side; it has been logged."

@@ -75,7 +75,7 @@ class FaultyServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         entry = Request(request.method, request.path_qs, time.monotonic(), headers=dict(request.headers))
-        if request.can_read_body:
+        if request.can_read_body and request.content_type == "application/json":  # multipart stays unread
             try:
                 entry.body = await request.json()
             except ValueError:

@@ -28,6 +28,7 @@ class JiraEmulator(FaultyServer):
         self.projects = {PROJECT: {"id": "10000", "key": PROJECT, "name": "Operations"}}
         self.issues: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, list[dict[str, Any]]] = {}
+        self.links: list[tuple[str, str, str]] = []
         self._ids = itertools.count(10001)
         self._numbers: dict[str, itertools.count[int]] = {}
 
@@ -44,6 +45,10 @@ class JiraEmulator(FaultyServer):
             app.router.add_route("*", f"{base}/search", self.search)
             app.router.add_route("*", f"{base}/search/jql", self.search)
             app.router.add_get(f"{base}/field", self.fields)
+            app.router.add_get(f"{base}/issue/{{key}}/transitions", self.transitions)
+            app.router.add_post(f"{base}/issue/{{key}}/transitions", self.transition)
+            app.router.add_get(f"{base}/issueLinkType", self.link_types)
+            app.router.add_post(f"{base}/issueLink", self.link)
 
     def _auth(self, request: web.Request) -> bool:
         expected = base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
@@ -159,11 +164,63 @@ class JiraEmulator(FaultyServer):
         issue["fields"].update(body.get("fields") or {})
         for name, operations in (body.get("update") or {}).items():
             for op in operations:
-                if "add" in op:
-                    issue["fields"].setdefault(name, []).append(op["add"])
+                if "add" in op and op["add"] not in issue["fields"].setdefault(name, []):
+                    if name == "labels" and " " in str(op["add"]):
+                        return _errors(400, errors={"labels": "Labels cannot contain spaces"})
+                    issue["fields"][name].append(op["add"])
+                if "remove" in op and op["remove"] in issue["fields"].get(name, []):
+                    issue["fields"][name].remove(op["remove"])
                 if "set" in op:
                     issue["fields"][name] = op["set"]
         return web.Response(status=204)
+
+    TRANSITIONS = (
+        {"id": "11", "name": "Start", "to": {"name": "In Progress"}},
+        {"id": "31", "name": "Resolve", "to": {"name": "Done"}},
+    )
+
+    async def transitions(self, request: web.Request) -> web.Response:
+        if not self._auth(request):
+            return _errors(401, ["Client must be authenticated to access this resource."])
+        if self._find(request.match_info["key"]) is None:
+            return _errors(404, ["Issue does not exist or you do not have permission to see it."])
+        return web.json_response({"transitions": list(self.TRANSITIONS)})
+
+    async def transition(self, request: web.Request) -> web.Response:
+        if not self._auth(request):
+            return _errors(401, ["Client must be authenticated to access this resource."])
+        issue = self._find(request.match_info["key"])
+        if issue is None:
+            return _errors(404, ["Issue does not exist or you do not have permission to see it."])
+        wanted = str(((await request.json()).get("transition") or {}).get("id"))
+        match = next((t for t in self.TRANSITIONS if t["id"] == wanted), None)
+        if match is None:
+            return _errors(400, ["It seems that you have tried to perform an invalid workflow operation."])
+        issue["fields"]["status"] = {"name": match["to"]["name"]}
+        return web.Response(status=204)
+
+    async def link_types(self, request: web.Request) -> web.Response:
+        if not self._auth(request):
+            return _errors(401, ["Client must be authenticated to access this resource."])
+        return web.json_response(
+            {
+                "issueLinkTypes": [
+                    {"id": "10003", "name": "Relates", "inward": "relates to", "outward": "relates to"},
+                    {"id": "10000", "name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+                ]
+            }
+        )
+
+    async def link(self, request: web.Request) -> web.Response:
+        if not self._auth(request):
+            return _errors(401, ["Client must be authenticated to access this resource."])
+        body = await request.json()
+        inward = self._find(str((body.get("inwardIssue") or {}).get("key")))
+        outward = self._find(str((body.get("outwardIssue") or {}).get("key")))
+        if inward is None or outward is None:
+            return _errors(404, ["Issue does not exist or you do not have permission to see it."])
+        self.links.append((str((body.get("type") or {}).get("name")), inward["key"], outward["key"]))
+        return web.Response(status=201)
 
     async def comment(self, request: web.Request) -> web.Response:
         if not self._auth(request):

@@ -16,8 +16,10 @@ from actions.retry import RetryPolicy
 from bot.app import Bot, build
 from bot.clock import FakeClock
 from bot.config import load_settings
+from sandbox import confluence as confluence_emu
 from sandbox import jira as jira_emu
 from sandbox import zoom as zoom_emu
+from sandbox.confluence import ConfluenceEmulator
 from sandbox.jira import JiraEmulator
 from sandbox.slack import SlackEmulator
 from sandbox.slack.server import APP_TOKEN, BOT_TOKEN
@@ -72,6 +74,14 @@ async def jira() -> AsyncIterator[JiraEmulator]:
 
 
 @pytest.fixture
+async def confluence() -> AsyncIterator[ConfluenceEmulator]:
+    emulator = ConfluenceEmulator()
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
 def people(slack: SlackEmulator) -> People:
     ws = slack.ws
     alice = ws.add_user("alice", "alice@example.com").id
@@ -93,8 +103,22 @@ def plans_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def integration_env(zoom: ZoomEmulator, jira: JiraEmulator) -> dict[str, str]:
+def integration_env(
+    zoom: ZoomEmulator, jira: JiraEmulator, confluence: ConfluenceEmulator | None = None
+) -> dict[str, str]:
+    wiki = (
+        {}
+        if confluence is None
+        else {
+            "CONFLUENCE_URL": confluence.wiki,
+            "CONFLUENCE_EMAIL": confluence_emu.EMAIL,
+            "CONFLUENCE_API_TOKEN": confluence_emu.API_TOKEN,
+            "CONFLUENCE_SPACE": confluence_emu.SPACE,
+            "CONFLUENCE_TIMEOUT": "1",
+        }
+    )
     return {
+        **wiki,
         "ZOOM_ACCOUNT_ID": zoom_emu.ACCOUNT_ID,
         "ZOOM_CLIENT_ID": zoom_emu.CLIENT_ID,
         "ZOOM_CLIENT_SECRET": zoom_emu.CLIENT_SECRET,
@@ -112,7 +136,12 @@ def integration_env(zoom: ZoomEmulator, jira: JiraEmulator) -> dict[str, str]:
 
 @pytest.fixture
 def env(
-    slack: SlackEmulator, zoom: ZoomEmulator, jira: JiraEmulator, tmp_path: Path, plans_dir: Path
+    slack: SlackEmulator,
+    zoom: ZoomEmulator,
+    jira: JiraEmulator,
+    confluence: ConfluenceEmulator,
+    tmp_path: Path,
+    plans_dir: Path,
 ) -> dict[str, str]:
     return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -121,7 +150,7 @@ def env(
         "DATABASE_URL": f"sqlite:///{tmp_path}/incidents.db",
         "PLANS_DIR": str(plans_dir),
         "SLACK_TIMEOUT": "5",
-        **integration_env(zoom, jira),
+        **integration_env(zoom, jira, confluence),
     }
 
 
@@ -194,3 +223,28 @@ async def declare_via_workflow(
 
 def channel_named(slack: SlackEmulator, prefix: str) -> Any:
     return next((c for c in slack.ws.channels.values() if c.name.startswith(prefix)), None)
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Like wait_for, for an async check (e.g. a store read after a message event)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def state_of(bot: Any, incident_id: int, state: str, timeout: float = 10.0) -> Any:
+    """Wait until the incident reaches `state`, then for the background work it started."""
+
+    async def reached() -> Any:
+        incident = await bot.store.get_incident(incident_id)
+        return incident if incident.state == state else None
+
+    incident = await eventually(reached, timeout, f"incident {incident_id} {state}")
+    await asyncio.sleep(0.05)  # the listener spawns its background work right after the transition
+    await bot.service.drain()
+    return await bot.store.get_incident(incident_id)

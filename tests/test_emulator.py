@@ -105,7 +105,7 @@ async def test_forged_button_values_get_a_clear_answer(slack: SlackEmulator, peo
         await wait_for(lambda b=before: len(slack.ephemerals_for(people.bob)) > b, what="answer")
     answers = slack.ephemerals_for(people.bob)
     assert "not one of the incident bot's" in answers[0]
-    assert answers[1] == "That incident does not exist."
+    assert answers[1] == "INC-99999 does not exist"
     assert (await bot.store.get_incident(1)).state == "declared"
 
 

@@ -353,6 +353,26 @@ class SlackEmulator:
         }
         return await self.send("interactive", payload, **kw)
 
+    async def message_shortcut(self, callback_id: str, channel: str, ts: str, user: str, **kw: Any) -> dict[str, Any]:
+        """A message shortcut (the ⋮ menu of a message)."""
+        message = self.ws.channels[channel].find(ts)
+        if message is None:
+            raise LookupError(f"no message {ts} in {channel}")
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": self.ws.new_trigger(user),
+            "user": self._user(user),
+            "team": {"id": self.ws.team_id},
+            "channel": {"id": channel, "name": self.ws.channels[channel].name},
+            "message": message.as_api(),
+            "message_ts": ts,
+            "action_ts": self.ws.new_ts(),
+            "response_url": f"{self.url}/respond/{self.ws.new_id('R')}",
+            "token": "legacy",
+        }
+        return await self.send("interactive", payload, **kw)
+
     async def slash(self, command: str, text: str, user: str, channel: str, **kw: Any) -> dict[str, Any]:
         payload = {
             "command": command,
