@@ -244,7 +244,7 @@ async def state_of(bot: Any, incident_id: int, state: str, timeout: float = 10.0
         incident = await bot.store.get_incident(incident_id)
         return incident if incident.state == state else None
 
-    incident = await eventually(reached, timeout, f"incident {incident_id} {state}")
+    await eventually(reached, timeout, f"incident {incident_id} {state}")
     await asyncio.sleep(0.05)  # the listener spawns its background work right after the transition
     await bot.service.drain()
     return await bot.store.get_incident(incident_id)
