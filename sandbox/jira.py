@@ -174,7 +174,7 @@ class JiraEmulator(FaultyServer):
                     issue["fields"][name] = op["set"]
         return web.Response(status=204)
 
-    TRANSITIONS = (
+    TRANSITIONS: tuple[dict[str, Any], ...] = (
         {"id": "11", "name": "Start", "to": {"name": "In Progress"}},
         {"id": "31", "name": "Resolve", "to": {"name": "Done"}},
     )
