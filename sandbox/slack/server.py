@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from sandbox.slack.blockkit import seen
+from sandbox.slack.limits import RateLimiter
 from sandbox.slack.webapi import ApiError, WebApi, _json
 from sandbox.slack.workspace import Execution, Message, Workspace
 
@@ -63,6 +64,8 @@ class SlackEmulator:
         self._runner: web.AppRunner | None = None
         self.connections_opened = 0
         self.sent: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.limiter: RateLimiter | None = None
+        """Set (e.g. `RateLimiter()`) to enforce Slack's rate-limit tiers with 429 + Retry-After."""
         self._stopping = asyncio.Event()
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -113,9 +116,10 @@ class SlackEmulator:
         retry_after: int | None = 1,
         error: str | None = None,
         delay: float = 0.0,
+        after: int = 0,
     ) -> None:
-        """Make the next `times` calls of `method` fail (HTTP status, or ok:false `error`)."""
-        self.faults.append(Fault(method, times, status, retry_after, error, delay))
+        """Make `times` calls of `method` fail (HTTP status, or ok:false `error`), after `after` good ones."""
+        self.faults.append(Fault(method, times, status, retry_after, error, delay, after))
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -178,6 +182,13 @@ class SlackEmulator:
             )
         if token != BOT_TOKEN:
             return self._fail(method, args, "invalid_auth" if token else "not_authed")
+        if self.limiter is not None:
+            wait = self.limiter.retry_after(method, str(args.get("channel") or ""))
+            if wait is not None:
+                self.calls.append(Call(method, args, False, "ratelimited", started=started))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(wait)}
+                )
         handler = self.api.methods.get(method)
         if handler is None:
             return self._fail(method, args, "unknown_method")
