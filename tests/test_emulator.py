@@ -7,6 +7,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Bot
+from bot.models import StepStatus
 from sandbox.slack import SlackEmulator
 from sandbox.slack.blockkit import BlockError, render_mrkdwn, validate_blocks, validate_view
 from sandbox.slack.server import BOT_TOKEN
@@ -118,3 +119,30 @@ async def test_invitations_go_in_batches_of_100(slack: SlackEmulator, people: Pe
     await bot.service.drain()
     sizes = [len(str(c.args["users"]).split(",")) for c in slack.calls_to("conversations.invite")]
     assert sizes == [100, 53]  # 151 in the group + alice (declarer) + bob (confirmer)
+
+
+def test_rate_limiter_tiers() -> None:
+    from sandbox.slack.limits import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    assert [limiter.retry_after("conversations.create") for _ in range(20)] == [None] * 20
+    assert limiter.retry_after("conversations.create") == 60  # Tier 2: 20 per minute
+    now[0] = 60.5
+    assert limiter.retry_after("conversations.create") is None
+    assert [limiter.retry_after("chat.postMessage", "C1") for _ in range(3)] == [None] * 3
+    assert limiter.retry_after("chat.postMessage", "C1") == 3  # about one per second per channel
+    assert limiter.retry_after("chat.postMessage", "C2") is None
+
+
+async def test_enforced_rate_limits_are_retried_by_the_bot(slack: SlackEmulator, people: People, bot: Bot) -> None:
+    from sandbox.slack.limits import RateLimiter
+
+    slack.limiter = RateLimiter(scale=0.5)  # the same counts in half the time
+    for _ in range(3):
+        _, decl = await declare_via_workflow(slack, people, level="P4")
+        await slack.click(people.incidents, decl.ts, "incident_confirm", people.bob)
+    await bot.service.drain()
+    assert any(c.error == "ratelimited" for c in slack.calls)
+    for incident_id in (1, 2, 3):
+        assert {s.status for s in await bot.store.list_steps(incident_id, "on_start")} == {StepStatus.OK}

@@ -97,3 +97,19 @@ def test_check_command_exit_status_and_message(
     monkeypatch.setenv("PLANS_DIR", str(ROOT / "plans"))
     assert main(["check", "--plans-only"]) == 0
     assert "plan default: ok (4 levels: P1, P2, P3, P4)" in capsys.readouterr().out
+
+
+def test_postmortem_template_is_read_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "pm.xhtml").write_text("<h1>{key}</h1>{timeline}")
+    (tmp_path / "default.yaml").write_text(GOOD + "postmortem: {template: templates/pm.xhtml}\n")
+    plan = load_plans(tmp_path)["default"]
+    assert plan.postmortem.text == "<h1>{key}</h1>{timeline}"
+    (tmp_path / "templates" / "pm.xhtml").write_text("<h1>{key}</h1>{tiemline}")
+    with pytest.raises(PlanError, match="unknown placeholder"):
+        load_plans(tmp_path)
+    (tmp_path / "default.yaml").write_text(GOOD + "postmortem: {template: missing.xhtml}\n")
+    with pytest.raises(PlanError, match="cannot read"):
+        load_plans(tmp_path)
+    with pytest.raises(PlanError, match="unknown on_resolve step 'create_channel'"):
+        parse_plan(GOOD + "on_resolve: [create_channel]\n", "p.yaml")
