@@ -128,19 +128,14 @@ async def create_postmortem(ctx: StepContext) -> dict[str, Any]:
     await confluence.attach(str(page["id"]), filename, text.encode("utf-8"), TRANSCRIPT_MEDIA)
     url = confluence.page_url(page)
     await ctx.store.set_postmortem(incident.id, url)
-    linked = bool(ctx.record.result.get("ticket_linked"))
-    if not linked and ctx.integrations.jira is not None:
-        key = await _ticket(ctx)
-        if key:  # the ticket points to the post-mortem (a failure here is retried with the step)
-            await ctx.integrations.jira.comment(key, f"Post-mortem: [{wiki_escape(doc.title)}|{url}]")
-            linked = True
-            await ctx.save(page_id=str(page["id"]), ticket_linked=True)
+    if not ctx.record.result.get("ticket_linked"):
+        await _link_ticket(ctx, doc.title, url)
     return {
         "page_id": str(page["id"]),
         "url": url,
         "label": "Post-mortem",
         "link_text": doc.title,
-        "ticket_linked": linked,
+        "ticket_linked": True,
     }
 
 
@@ -164,6 +159,9 @@ async def _markdown(ctx: StepContext, doc: postmortem.Postmortem, text: str, fil
     if not ctx.record.result.get("transcript"):
         await ctx.slack.upload(incident.channel_id, filename, text.encode("utf-8"), f"{incident.key} transcript", "")
     await ctx.store.set_postmortem(incident.id, url)
+    await ctx.save(url=url, digest=digest, transcript=True)
+    if not ctx.record.result.get("ticket_linked"):
+        await _link_ticket(ctx, doc.title, url)
     return {
         "url": url,
         "label": "Post-mortem",
@@ -171,7 +169,18 @@ async def _markdown(ctx: StepContext, doc: postmortem.Postmortem, text: str, fil
         "format": "markdown",
         "digest": digest,
         "transcript": True,
+        "ticket_linked": True,
     }
+
+
+async def _link_ticket(ctx: StepContext, title: str, url: str) -> None:
+    """The incident's Jira ticket points to the post-mortem (once; a failure is retried with the step)."""
+    if ctx.integrations.jira is None:
+        return
+    key = await _ticket(ctx)
+    if key:
+        await ctx.integrations.jira.comment(key, f"Post-mortem: [{wiki_escape(title)}|{url}]")
+    await ctx.save(ticket_linked=True)
 
 
 RESOLVE_STEPS = {"update_jira_ticket": update_jira_ticket, "create_postmortem": create_postmortem}

@@ -168,6 +168,9 @@ async def test_shortcut_slash_button_and_workflow_entry_points(slack: SlackEmula
     second = await active_incident(slack, people, bot, "Two")
     await slack.slash("/incident", "resolve", people.alice, people.incidents)
     await wait_for(lambda: "resolve INC-2" in slack.ephemerals_for(people.alice)[-1], what="list")
+    execution = await slack.run_function("resolve_incident", {"resolver": people.carol})  # several: which?
+    await wait_for(lambda: execution.state != "pending", what="workflow refusal")
+    assert execution.state == "failed" and "Several incidents are active (INC-1, INC-2)" in (execution.error or "")
     await slack.shortcut("resolve_incident", people.alice)  # several: a select of the active ones
     view = await wait_for(lambda: slack.open_view(people.alice), what="select modal")
     options = view["blocks"][0]["element"]["options"]
