@@ -40,6 +40,8 @@ class Runner:
         clock: Clock,
         policy: RetryPolicy | None = None,
         on_step_done: Callable[[int], Awaitable[None]] | None = None,
+        observe: Callable[[str, str, float], None] | None = None,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self._steps = steps
         self._context = context
@@ -47,6 +49,8 @@ class Runner:
         self._clock = clock
         self.policy = policy or RetryPolicy()
         self._on_step_done = on_step_done
+        self._observe = observe or (lambda step, status, seconds: None)
+        self._on_retry = on_retry or (lambda step: None)
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def run(self, incident_id: int, phase: str, plan: Plan) -> RunReport:
@@ -119,9 +123,11 @@ class Runner:
                     "event=step_retry incident=%s step=%s attempt=%d error=%r", incident_id, record.name, attempt, error
                 )
                 if attempt < self.policy.attempts:
+                    self._on_retry(record.name)
                     await asyncio.sleep(self.policy.delay(attempt, retry_after))
                 continue
             except NotConfigured as exc:
+                self._observe(record.name, "skipped", time.monotonic() - started)
                 await self._store.finish_step(
                     incident_id,
                     record.phase,
@@ -142,10 +148,12 @@ class Runner:
             await self._store.finish_step(
                 incident_id, record.phase, record.name, status=StepStatus.OK, at=self._clock.now(), result=result
             )
+            self._observe(record.name, "ok", time.monotonic() - started)
             log.info(
                 "event=step_ok incident=%s step=%s seconds=%.3f", incident_id, record.name, time.monotonic() - started
             )
             return StepStatus.OK, result
+        self._observe(record.name, "failed", time.monotonic() - started)
         await self._store.finish_step(
             incident_id, record.phase, record.name, status=StepStatus.FAILED, at=self._clock.now(), error=error
         )

@@ -57,8 +57,10 @@ def build_client(token: str, base_url: str, timeout: float) -> AsyncWebClient:
 class SlackGateway:
     """The Slack calls of the bot. Every failure comes out as IntegrationError or TransientError."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, on_error: Any = None) -> None:
         self.client = client
+        self.on_error = on_error or (lambda code: None)
+        """Called with the error code of every failed call (for the metrics)."""
         self.bot_user_id: str | None = None
         self._groups: dict[str, str] | None = None
         self._names: dict[str, str] = {}
@@ -75,6 +77,7 @@ class SlackGateway:
                 if isinstance(exc.response.data, dict)
                 else f"http_{status}"
             )
+            self.on_error(code)
             if status == 429 or status >= 500 or code in TRANSIENT_CODES:
                 retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
                 raise TransientError(
@@ -82,6 +85,7 @@ class SlackGateway:
                 ) from None
             raise IntegrationError("slack", code, method) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            self.on_error(type(exc).__name__)
             raise TransientError("slack", type(exc).__name__, method) from None
         data = response.data
         assert isinstance(data, dict)
@@ -191,6 +195,9 @@ class SlackGateway:
     async def create_channel(self, name: str) -> dict[str, Any]:
         data = await self.call("conversations.create", name=name, is_private=False)
         return dict(data["channel"])
+
+    async def archive(self, channel: str) -> None:
+        await self.call("conversations.archive", channel=channel)
 
     async def set_topic(self, channel: str, topic: str) -> None:
         await self.call("conversations.setTopic", channel=channel, topic=topic[:250])

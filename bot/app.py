@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -9,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
@@ -25,18 +27,24 @@ from actions.zoom import ZoomClient, create_zoom_meeting
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import ConfigError, IntegrationError
+from bot.health import HealthServer
 from bot.integrations import ConfluenceSettings, JiraSettings, ZoomSettings
+from bot.leader import Leadership
 from bot.plans import Plan, load_plans
 from bot.resolution import Resolution
 from bot.service import IncidentService
+from bot.sweeps import Sweeper
+from bot.telemetry import Telemetry
 from handlers import register_all
-from storage.sqlite import SqliteStore, open_store
+from storage.sqlite import SqliteLease, SqliteStore, open_store
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Bot:
+    """The process: leads (Socket Mode, sweeps) while it holds the lease, stands by warm otherwise."""
+
     settings: Settings
     store: SqliteStore
     plans: dict[str, Plan]
@@ -44,14 +52,95 @@ class Bot:
     service: IncidentService
     resolution: Resolution
     app: AsyncApp
-    socket: AsyncSocketModeHandler
+    sweeper: Sweeper
+    telemetry: Telemetry
+    lease: SqliteLease
+    socket: AsyncSocketModeHandler | None = None
+    scheduler: AsyncIOScheduler | None = None
+    epoch: int | None = None
 
-    async def connect(self) -> None:
-        """Resume unfinished work, then open the Socket Mode connection."""
+    # --- leading ----------------------------------------------------------------------------------
+
+    async def lead(self, epoch: int) -> None:
+        """Become the leader: finish what the previous one left, connect Socket Mode, start the sweeps."""
+        self.epoch = epoch
+        self.telemetry.leader.set(1)
+        self.telemetry.epoch.set(epoch)
+        self.telemetry.takeovers.inc()
         self.service.spawn(self._log_integrations(), "integration checks")
         await self.service.resume()
+        await self.sweeper.finish_pending()
+        self.socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token, web_client=self.slack.client)
         await self.socket.connect_async()
-        log.info("event=connected mode=socket")
+        self.telemetry.socket.set(1)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_job(
+            self.sweep, "interval", seconds=self.settings.sweep_interval, max_instances=1, coalesce=True, id="sweep"
+        )
+        self.scheduler.start()
+        log.info("event=connected mode=socket epoch=%d", epoch)
+
+    async def step_down(self) -> None:
+        """Stop taking envelopes, let the ones in flight finish (briefly), stop the sweeps."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        if self.socket is not None:
+            await self.socket.close_async()
+            self.socket = None
+        self.telemetry.socket.set(0)
+        await asyncio.sleep(0.2)  # envelopes already acknowledged reach the service
+        await self.service.drain(timeout=1.0)
+        await self.service.cancel_all()  # unfinished steps stay "running": the next leader resumes them
+        self.epoch = None
+        self.telemetry.leader.set(0)
+
+    async def sweep(self) -> None:
+        if self.epoch is None:
+            return
+        try:
+            report = await self.sweeper.sweep(self.epoch)
+        except Exception:
+            log.exception("event=sweep_failed")
+            return
+        self.telemetry.reminders.inc(len(report.reminded))
+        self.telemetry.archives.inc(len(report.archived))
+
+    async def connect(self) -> None:
+        """Lead at once (one process, e.g. in tests); raises if another process holds the lease."""
+        epoch = await self.lease.acquire(self.settings.instance_name, self.settings.lease_ttl)
+        if epoch is None:
+            raise RuntimeError("another process holds the lease")
+        await self.lead(epoch)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """The process: health server, then lead or stand by until `stop`."""
+        leadership = Leadership(
+            self.lease, self.settings.instance_name, self.settings.lease_ttl, self.lead, self.step_down
+        )
+        self.leadership = leadership
+        health = HealthServer(self.settings.health_port, self.readiness, self.telemetry, self.refresh_metrics)
+        await health.start()
+        log.info("event=standby instance=%s lease_ttl=%s", self.settings.instance_name, self.settings.lease_ttl)
+        try:
+            await leadership.run(stop)
+        finally:
+            await health.stop()
+
+    async def readiness(self) -> tuple[bool, str]:
+        if self.epoch is not None:
+            connected = self.socket is not None and await self.socket.client.is_connected()
+            state = "connected" if connected else "not connected"
+            return connected, f"leader (epoch {self.epoch}): Socket Mode {state}"
+        holder, epoch, left = await self.lease.current()
+        return (
+            True,
+            f"standby: warm, waiting for the lease (held by {holder or 'nobody'}, epoch {epoch}, "
+            f"{max(left, 0):.1f}s left)",
+        )
+
+    async def refresh_metrics(self) -> None:
+        self.telemetry.set_incidents(await self.store.counts())
 
     async def _log_integrations(self) -> None:
         await _log_integration_statuses(self.service)
@@ -161,8 +250,9 @@ async def build(
         plans = load_plans(settings.plans_dir)
         store = await open_store(settings.database_url)
         stack.push_async_callback(store.close)
+        telemetry = Telemetry()
         client = build_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout)
-        slack = SlackGateway(client)
+        slack = SlackGateway(client, on_error=lambda code: telemetry.slack_errors.labels(code=code).inc())
         await check_slack(slack, settings.slack_app_token)
         announce = await resolve_announce(slack, plans)
         service_ref: list[IncidentService] = []
@@ -175,7 +265,14 @@ async def build(
 
         integrations = build_integrations(settings, stack)
         runner = Runner(
-            steps=STEPS, context=context, store=store, clock=clock, policy=policy, on_step_done=on_step_done
+            steps=STEPS,
+            context=context,
+            store=store,
+            clock=clock,
+            policy=policy,
+            on_step_done=on_step_done,
+            observe=telemetry.observe_step,
+            on_retry=lambda step: telemetry.retries.labels(service=step).inc(),
         )
         service = IncidentService(
             store=store,
@@ -195,7 +292,8 @@ async def build(
         )
         resolution = Resolution(service)
         register_all(app, service, resolution)
-        socket = AsyncSocketModeHandler(app, settings.slack_app_token, web_client=client)
-        stack.push_async_callback(service.drain)
-        stack.push_async_callback(socket.close_async)
-        yield Bot(settings, store, plans, slack, service, resolution, app, socket)
+        bot = Bot(
+            settings, store, plans, slack, service, resolution, app, Sweeper(service), telemetry, SqliteLease(store)
+        )
+        stack.push_async_callback(bot.step_down)
+        yield bot

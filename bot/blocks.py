@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from actions.catalog import CATALOG
@@ -195,6 +195,26 @@ def resolution(incident: Incident, steps: list[StepRecord]) -> tuple[str, Blocks
     if links:
         body.append({"type": "context", "elements": [_mrkdwn(plain(" · ".join(links), 3000))]})
     return text, body
+
+
+def reminder(incident: Incident, age_: timedelta, silence: timedelta) -> tuple[str, Blocks]:
+    """The nudge in a silent incident channel: the incident's age, and a Resolve button."""
+    text = (
+        f"⏰ {incident.key} has been active for {human(age_)} and this channel has been quiet for "
+        f"{human(silence)}. Post an update, or resolve it if the impact is over."
+    )
+    return text, [
+        {"type": "section", "text": _mrkdwn(text), "accessory": resolve_button(incident)},
+        {"type": "context", "elements": [_mrkdwn(f"Or type `resolve {incident.key}`.")]},
+    ]
+
+
+def archive_notice(incident: Incident) -> tuple[str, Blocks]:
+    text = (
+        f"🗄️ {incident.key} was resolved and this channel has been quiet since; it is archived now. "
+        "Its history stays searchable."
+    )
+    return text, [{"type": "section", "text": _mrkdwn(text)}]
 
 
 def origin_question(incident: Incident) -> tuple[str, Blocks]:

@@ -41,8 +41,7 @@ async def _run(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with build(settings) as bot:
-        await bot.connect()
-        await stop.wait()
+        await bot.run(stop)
         log.info("event=stopping")
     return 0
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,6 +26,10 @@ class Settings:
     plans_dir: str = "./plans"
     log_level: str = "INFO"
     slack_timeout: float = 10.0
+    lease_ttl: float = 15.0
+    health_port: int = 8080
+    instance_name: str = "incident-bot"
+    sweep_interval: float = 60.0
     zoom: Integration = field(default_factory=lambda: Integration("zoom", None, "Zoom is not configured"))
     jira: Integration = field(default_factory=lambda: Integration("jira", None, "Jira is not configured"))
     confluence: Integration = field(
@@ -58,6 +64,19 @@ def _required(env: Mapping[str, str], name: str, pattern: re.Pattern[str], examp
     return value
 
 
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(name, f"must be a number between {low:g} and {high:g}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"must be between {low:g} and {high:g}")
+    return value
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Validate the environment. Raises ConfigError naming the first bad variable."""
     bot_token = _required(env, "SLACK_BOT_TOKEN", _BOT_TOKEN, "xoxb-")
@@ -79,6 +98,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             raise ValueError
     except ValueError:
         raise ConfigError("SLACK_TIMEOUT", "must be a number of seconds between 0 and 120") from None
+    lease_ttl = _number(env, "LEASE_TTL", 15.0, 2.0, 600.0)
+    health_port = int(_number(env, "HEALTH_PORT", 8080, 0, 65535))
+    sweep_interval = _number(env, "SWEEP_INTERVAL", 60.0, 1.0, 3600.0)
+    instance = env.get("INSTANCE_NAME", "").strip() or f"{socket.gethostname()}-{os.getpid()}"
     return Settings(
         slack_bot_token=bot_token,
         slack_app_token=app_token,
@@ -87,6 +110,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         plans_dir=env.get("PLANS_DIR", "").strip() or "./plans",
         log_level=log_level,
         slack_timeout=timeout,
+        lease_ttl=lease_ttl,
+        health_port=health_port,
+        instance_name=instance[:100],
+        sweep_interval=sweep_interval,
         zoom=zoom_from_env(env),
         jira=jira_from_env(env),
         confluence=confluence_from_env(env),

@@ -82,6 +82,8 @@ class Incident:
     resolution_ts: str | None = None
     resolution_announce_ts: str | None = None
     postmortem_url: str | None = None
+    last_activity_at: datetime | None = None
+    last_reminder_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from actions.catalog import CATALOG, DEFAULT_RESOLVE_STEPS, DEFAULT_START_STEPS
 from bot.errors import PlanError
+from bot.workhours import DAYS, WorkHours, parse_duration
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP = re.compile(r"^(@[a-z0-9][a-z0-9._-]*|S[A-Z0-9]{2,})$")
@@ -111,6 +114,72 @@ class Postmortem(_Model):
     text: str | None = Field(default=None, exclude=True)
 
 
+class WorkHoursConfig(_Model):
+    """When reminders may be sent: weekdays between start and end, in a time zone, except holidays."""
+
+    timezone: str = "UTC"
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    start: str = "09:00"
+    end: str = "18:00"
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone (like Europe/Paris)") from None
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(d.lower()[:3] for d in value)
+        for day in days:
+            if day not in DAYS:
+                raise ValueError(f"{day!r} is not a day (mon, tue, ... sun)")
+        return days
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", str(value)):
+            raise ValueError(f"{value!r} is not a time like 09:00")
+        return str(value)
+
+    @model_validator(mode="after")
+    def _order(self) -> WorkHoursConfig:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
+    def resolved(self) -> WorkHours:
+        return WorkHours(
+            self.timezone,
+            self.days,
+            time.fromisoformat(self.start),
+            time.fromisoformat(self.end),
+            frozenset(self.holidays),
+        )
+
+
+class After(_Model):
+    """A delay like `45m`, `1h` or `30d`."""
+
+    after: str
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def delta(self) -> timedelta:
+        return parse_duration(self.after)
+
+
 class Permissions(_Model):
     """Who may confirm or cancel a declaration; an empty list means anyone."""
 
@@ -164,6 +233,9 @@ class Plan(_Model):
     permissions: Permissions = Permissions()
     jira: Jira = Jira()
     postmortem: Postmortem = Postmortem()
+    work_hours: WorkHoursConfig = WorkHoursConfig()
+    reminders: After = After(after="1h")
+    archive: After = After(after="30d")
     on_start: tuple[str, ...] = DEFAULT_START_STEPS
     on_resolve: tuple[str, ...] = DEFAULT_RESOLVE_STEPS
     levels: dict[str, Level] = Field(min_length=1)

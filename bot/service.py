@@ -89,6 +89,13 @@ class IncidentService:
                 break
             await asyncio.wait(set(self._tasks), timeout=remaining)
 
+    async def cancel_all(self) -> None:
+        """Cancel background work (when stepping down): unfinished steps stay recorded as running."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def allowed(self, people: People, user: str) -> bool:
         """Whether `user` is among `people` (an empty list means anyone)."""
         if people.empty or user in people.users:

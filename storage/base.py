@@ -119,6 +119,39 @@ class Store(Protocol):
 
     async def followups(self, incident_id: int) -> list[Followup]: ...
 
+    async def touch(self, channel_id: str, at: datetime) -> bool:
+        """A person wrote in an incident channel (the silence restarts); False when it is no incident's."""
+        ...
+
+    async def decide_reminder(self, incident_id: int, silent_since: datetime, at: datetime, epoch: int) -> bool:
+        """Record, once per silent period and only while `epoch` holds the lease, that a reminder is due."""
+        ...
+
+    async def reminder_sent(
+        self,
+        incident_id: int,
+        silent_since: datetime,
+        ts: str | None,
+        status: str = "sent",
+        at: datetime | None = None,
+    ) -> None: ...
+
+    async def pending_reminders(self) -> list[tuple[int, datetime]]:
+        """Reminders decided but not yet marked sent (a crash or takeover came in between)."""
+        ...
+
+    async def reminders(self, incident_id: int) -> list[dict[str, Any]]: ...
+
+    async def decide_archive(self, incident_id: int, at: datetime, epoch: int) -> bool:
+        """Record, once and only while `epoch` holds the lease, that the incident's channel is archived."""
+        ...
+
+    async def archived(self, incident_id: int, outcome: str, at: datetime) -> Incident | None:
+        """resolved -> archived; `outcome` says how the channel ended. None when it was not resolved."""
+        ...
+
+    async def pending_archives(self) -> list[int]: ...
+
     async def list_steps(self, incident_id: int, phase: str) -> list[StepRecord]: ...
 
     async def claim_step(self, incident_id: int, phase: str, name: str, at: datetime) -> StepRecord | None:

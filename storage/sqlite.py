@@ -84,6 +84,8 @@ def _incident(row: aiosqlite.Row) -> Incident:
         resolution_ts=row["resolution_ts"],
         resolution_announce_ts=row["resolution_announce_ts"],
         postmortem_url=row["postmortem_url"],
+        last_activity_at=_dt(row["last_activity_at"]),
+        last_reminder_at=_dt(row["last_reminder_at"]),
     )
 
 
@@ -387,6 +389,11 @@ class SqliteStore:
         ) as cur:
             return [_incident(row) for row in await cur.fetchall()]
 
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """Number of incidents by (state, level)."""
+        async with self._conn.execute("SELECT state, level, COUNT(*) AS n FROM incidents GROUP BY state, level") as cur:
+            return {(row["state"], row["level"]): int(row["n"]) for row in await cur.fetchall()}
+
     async def incident_by_channel(self, channel_id: str) -> Incident | None:
         async with self._conn.execute(
             "SELECT * FROM incidents WHERE channel_id = ? ORDER BY id DESC LIMIT 1", (channel_id,)
@@ -433,6 +440,90 @@ class SqliteStore:
             "SELECT * FROM followups WHERE incident_id = ? ORDER BY id", (incident_id,)
         ) as cur:
             return [_followup(row) for row in await cur.fetchall()]
+
+    # --- activity, reminders, archives ---------------------------------------------------------
+
+    async def touch(self, channel_id: str, at: datetime) -> bool:
+        """A person wrote in this incident channel: the silence starts again. False when not an incident's."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE incidents SET last_activity_at = ? WHERE channel_id = ?"
+                " AND (last_activity_at IS NULL OR last_activity_at < ?)",
+                (_ts(at), channel_id, _ts(at)),
+            )
+            return cur.rowcount > 0
+
+    async def decide_reminder(self, incident_id: int, silent_since: datetime, at: datetime, epoch: int) -> bool:
+        """Record the decision to remind for this silent period, only while `epoch` leads. True once."""
+        async with self._tx() as db:
+            if not await self._leads(db, epoch):
+                return False
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO reminders (incident_id, silent_since, status, decided_at, epoch)"
+                " VALUES (?, ?, 'pending', ?, ?)",
+                (incident_id, _ts(silent_since), _ts(at), epoch),
+            )
+            if cur.rowcount != 1:
+                return False
+            await db.execute("UPDATE incidents SET last_reminder_at = ? WHERE id = ?", (_ts(at), incident_id))
+            return True
+
+    async def reminder_sent(
+        self, incident_id: int, silent_since: datetime, ts: str | None, status: str = "sent", at: datetime | None = None
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE reminders SET status = ?, ts = ? WHERE incident_id = ? AND silent_since = ?",
+                (status, ts, incident_id, _ts(silent_since)),
+            )
+            if at is not None:
+                await self._timeline(db, incident_id, at, None, "reminder", {"status": status})
+
+    async def pending_reminders(self) -> list[tuple[int, datetime]]:
+        async with self._conn.execute(
+            "SELECT incident_id, silent_since FROM reminders WHERE status = 'pending' ORDER BY decided_at"
+        ) as cur:
+            return [(row["incident_id"], datetime.fromisoformat(row["silent_since"])) for row in await cur.fetchall()]
+
+    async def reminders(self, incident_id: int) -> list[dict[str, Any]]:
+        async with self._conn.execute(
+            "SELECT * FROM reminders WHERE incident_id = ? ORDER BY silent_since", (incident_id,)
+        ) as cur:
+            return [dict(row) for row in await cur.fetchall()]
+
+    async def decide_archive(self, incident_id: int, at: datetime, epoch: int) -> bool:
+        async with self._tx() as db:
+            if not await self._leads(db, epoch):
+                return False
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO archives (incident_id, status, decided_at, epoch) VALUES (?, 'pending', ?, ?)",
+                (incident_id, _ts(at), epoch),
+            )
+            return cur.rowcount == 1
+
+    async def archived(self, incident_id: int, outcome: str, at: datetime) -> Incident | None:
+        """resolved -> archived, with how the channel ended (archived, already_archived, gone)."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE archives SET status = 'done', outcome = ? WHERE incident_id = ?", (outcome, incident_id)
+            )
+            cur = await db.execute(
+                "UPDATE incidents SET state = ? WHERE id = ? AND state = ?",
+                (State.ARCHIVED, incident_id, State.RESOLVED),
+            )
+            if cur.rowcount != 1:
+                return None
+            await self._timeline(db, incident_id, at, None, "archived", {"channel": outcome})
+            return await self._fetch_incident(db, incident_id)
+
+    async def pending_archives(self) -> list[int]:
+        async with self._conn.execute("SELECT incident_id FROM archives WHERE status = 'pending'") as cur:
+            return [row["incident_id"] for row in await cur.fetchall()]
+
+    async def _leads(self, db: aiosqlite.Connection, epoch: int) -> bool:
+        async with db.execute(f"SELECT epoch, expires_at >= {_NOW} AS live FROM lease WHERE id = 1") as cur:
+            row = await cur.fetchone()
+        return row is not None and int(row["epoch"]) == epoch and bool(row["live"])
 
     async def list_steps(self, incident_id: int, phase: str) -> list[StepRecord]:
         async with self._conn.execute(
@@ -546,6 +637,53 @@ class SqliteStore:
             )
             for row in rows
         ]
+
+
+_NOW = "((julianday('now') - 2440587.5) * 86400.0)"  # the database's clock, in Unix seconds
+
+
+class SqliteLease:
+    """The leader lease: one row, an epoch that grows with every change of leader, SQLite's clock."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    async def acquire(self, holder: str, ttl: float) -> int | None:
+        """Take or renew the lease; the epoch when held (new holder: epoch + 1), None when someone else has it."""
+        async with self.store._tx() as db:
+            cur = await db.execute(
+                f"UPDATE lease SET epoch = CASE WHEN holder = ? THEN epoch ELSE epoch + 1 END, holder = ?,"
+                f" expires_at = {_NOW} + ? WHERE id = 1 AND (holder = ? OR holder IS NULL OR expires_at < {_NOW})",
+                (holder, holder, ttl, holder),
+            )
+            if cur.rowcount != 1:
+                return None
+            async with db.execute("SELECT epoch FROM lease WHERE id = 1") as c:
+                row = await c.fetchone()
+            return int(row["epoch"]) if row else None
+
+    async def renew(self, holder: str, epoch: int, ttl: float) -> bool:
+        async with self.store._tx() as db:
+            cur = await db.execute(
+                f"UPDATE lease SET expires_at = {_NOW} + ? WHERE id = 1 AND holder = ? AND epoch = ?"
+                f" AND expires_at >= {_NOW}",
+                (ttl, holder, epoch),
+            )
+            return cur.rowcount == 1
+
+    async def release(self, holder: str, epoch: int) -> None:
+        async with self.store._tx() as db:
+            await db.execute(
+                "UPDATE lease SET holder = NULL, expires_at = 0 WHERE id = 1 AND holder = ? AND epoch = ?",
+                (holder, epoch),
+            )
+
+    async def current(self) -> tuple[str | None, int, float]:
+        """(holder, epoch, seconds left) as the database sees it."""
+        async with self.store._conn.execute(f"SELECT holder, epoch, expires_at - {_NOW} AS left FROM lease") as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return row["holder"], int(row["epoch"]), float(row["left"])
 
 
 async def open_store(database_url: str) -> SqliteStore:
