@@ -298,6 +298,28 @@ class SlackEmulator:
         kind, payload = self.sent[envelope_id]
         return await self.send(kind, payload, envelope_id=envelope_id, retry_attempt=retry_attempt)
 
+    async def deliver_event(self, event: dict[str, Any], *, backoff: tuple[float, ...] = (1.0, 2.0, 4.0)) -> int:
+        """An Events API event, retried as Slack does when no connection takes it (scaled down: Slack waits
+        1 and 5 minutes). Returns the attempt (0-based) that was acknowledged; raises when all fail."""
+        body = self._event_body(event)
+        envelope_id = f"env-{next(self._envelopes)}"
+        for attempt in range(len(backoff) + 1):
+            try:
+                await self.send("events_api", body, envelope_id=envelope_id, retry_attempt=attempt, timeout=3.0)
+                return attempt
+            except (ConnectionError, TimeoutError):
+                if attempt == len(backoff):
+                    raise
+                await asyncio.sleep(backoff[attempt])
+        raise AssertionError("unreachable")
+
+    def post_as(self, channel: str, user: str, text: str) -> dict[str, Any]:
+        """A person's message stored in the channel; returns the event to deliver (see deliver_event)."""
+        message = Message(self.ws.new_ts(), user, text)
+        self.ws.channels[channel].messages.append(message)
+        return {"type": "message", "channel": channel, "user": user, "text": text, "ts": message.ts,
+                "channel_type": "channel"}
+
     def _bot_event(self, event: dict[str, Any]) -> None:
         """Messages the bot posts come back as events too, as in Slack (subscribed channels)."""
         if self._sockets and event.get("type") == "message":
