@@ -146,6 +146,11 @@ class Bot:
         await _log_integration_statuses(self.service)
 
 
+class _SameToken(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 REFUSED = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type")
 
 
@@ -284,6 +289,8 @@ async def build(
             integrations=integrations,
         )
         service_ref.append(service)
+        # Bolt reads SLACK_BOT_TOKEN by itself and warns that the client's token wins; it is the same token.
+        logging.getLogger("slack_bolt.AsyncApp").addFilter(_SameToken())
         app = AsyncApp(
             client=client,
             request_verification_enabled=False,

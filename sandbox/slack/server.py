@@ -317,8 +317,14 @@ class SlackEmulator:
         """A person's message stored in the channel; returns the event to deliver (see deliver_event)."""
         message = Message(self.ws.new_ts(), user, text)
         self.ws.channels[channel].messages.append(message)
-        return {"type": "message", "channel": channel, "user": user, "text": text, "ts": message.ts,
-                "channel_type": "channel"}
+        return {
+            "type": "message",
+            "channel": channel,
+            "user": user,
+            "text": text,
+            "ts": message.ts,
+            "channel_type": "channel",
+        }
 
     def _bot_event(self, event: dict[str, Any]) -> None:
         """Messages the bot posts come back as events too, as in Slack (subscribed channels)."""
