@@ -53,7 +53,7 @@ class Proc:
             env=self.env,
             cwd=self.cwd,
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=open(self.log, "w"),
+            stderr=self.log.open("w"),  # noqa: ASYNC230 (a log file, opened once)
         )
         return self
 
