@@ -53,7 +53,7 @@ class Proc:
             env=self.env,
             cwd=self.cwd,
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=self.log.open("w"),  # noqa: ASYNC230 (a log file, opened once)
+            stderr=self.log.open("w"),
         )
         return self
 
