@@ -28,6 +28,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import ConfigError, IntegrationError
 from bot.health import HealthServer
+from bot.home import Home
 from bot.integrations import ConfluenceSettings, JiraSettings, ZoomSettings
 from bot.leader import Leadership
 from bot.plans import Plan, load_plans
@@ -298,7 +299,9 @@ async def build(
             process_before_response=False,
         )
         resolution = Resolution(service)
-        register_all(app, service, resolution)
+        home = Home(service)
+        service.on_change = home.changed
+        register_all(app, service, resolution, home)
         bot = Bot(
             settings, store, plans, slack, service, resolution, app, Sweeper(service), telemetry, SqliteLease(store)
         )

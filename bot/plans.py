@@ -202,9 +202,38 @@ def _check_steps(steps: Sequence[str], phase: str = "on_start") -> None:
                 raise ValueError(f"step {step!r} needs {need!r}, which is not in the list")
 
 
+class Service(_Model):
+    """Something users depend on; incidents may name the services they affect (uptime per service)."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = Field(default="", max_length=150)
+    owners: People = People()
+
+
+class Uptime(_Model):
+    """When an incident's impact starts: at its declaration (default) or its confirmation."""
+
+    impact_from: str = "declared"
+
+    @field_validator("impact_from")
+    @classmethod
+    def _from(cls, value: str) -> str:
+        if value not in ("declared", "confirmed"):
+            raise ValueError("must be declared or confirmed")
+        return value
+
+
+class Report(_Model):
+    """`monthly: true` posts last month's report (with its chart) on the first working day of a month."""
+
+    monthly: bool = False
+
+
 class Level(_Model):
     name: str = Field(min_length=1, max_length=40)
     description: str = Field(min_length=1, max_length=500)
+    downtime_weight: float = Field(default=0.0, ge=0.0, le=1.0)
+    """How much of the service an incident of this level takes down, for uptime (P1 1.0 ... P4 0)."""
     responders: People = People()
     notify: Notify = Notify()
     on_start: tuple[str, ...] | None = None
@@ -233,6 +262,9 @@ class Plan(_Model):
     permissions: Permissions = Permissions()
     jira: Jira = Jira()
     postmortem: Postmortem = Postmortem()
+    services: tuple[Service, ...] = ()
+    uptime: Uptime = Uptime()
+    report: Report = Report()
     work_hours: WorkHoursConfig = WorkHoursConfig()
     reminders: After = After(after="1h")
     archive: After = After(after="30d")
@@ -271,6 +303,9 @@ class Plan(_Model):
         for key in self.levels:
             if not _LEVEL.match(key):
                 raise ValueError(f"level {key!r} must be 1-20 letters, digits, - or _ (like P1)")
+        names = [s.name for s in self.services]
+        if len(names) != len(set(names)):
+            raise ValueError("services: each service name may appear once")
         for key in self.jira.priorities:
             if key not in self.levels:
                 raise ValueError(f"jira.priorities names level {key!r}, which the plan does not have")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from actions.base import Integrations, StepContext
@@ -48,6 +48,8 @@ class IncidentService:
         """What each message last showed, so that an unchanged render costs no Slack call."""
         self._permalinks: dict[int, str | None] = {}
         self._bookmarked: set[tuple[str, str]] = set()
+        self.on_change: Callable[[], None] = lambda: None
+        """Called after every change of an incident (the Home tab refreshes itself)."""
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class IncidentService:
             channel, f"🚨 {blocks.headline(incident)} ({incident.level})", blocks.declaration(incident, plan)
         )
         await self.store.set_declaration_message(incident.id, channel, ts)
+        self.on_change()
         return await self.store.get_incident(incident.id)
 
     # --- confirm / cancel -----------------------------------------------------------------------
@@ -290,6 +293,7 @@ class IncidentService:
                 await self._refresh(incident_id)
             except IntegrationError as exc:  # cosmetic: the next change renders again
                 log.warning("event=refresh_failed incident=%s error=%r", incident_id, str(exc))
+        self.on_change()
 
     async def _refresh(self, incident_id: int) -> None:
         incident = await self.store.get_incident(incident_id)

@@ -6,19 +6,21 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.home import Home
 from bot.resolution import Resolution
 from bot.service import IncidentService
-from handlers import buttons, errors, events, followups, resolve, start, workflow
+from handlers import buttons, errors, events, followups, home, resolve, start, workflow
 
 
-def register_all(app: AsyncApp, service: IncidentService, resolution: Resolution) -> None:
+def register_all(app: AsyncApp, service: IncidentService, resolution: Resolution, home_tab: Home) -> None:
     """Every listener of the bot, in one place; the services reach them through `context`."""
 
     async def inject(context: Any, next: Any) -> None:
         context["service"] = service
         context["resolution"] = resolution
+        context["home"] = home_tab
         await next()
 
     app.middleware(inject)
-    for module in (start, workflow, resolve, buttons, events, followups, errors):
+    for module in (start, workflow, resolve, buttons, events, followups, home, errors):
         module.register(app)

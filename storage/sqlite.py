@@ -389,6 +389,88 @@ class SqliteStore:
         ) as cur:
             return [_incident(row) for row in await cur.fetchall()]
 
+    async def set_services(self, incident_id: int, services: Sequence[str]) -> None:
+        async with self._tx() as db:
+            await db.executemany(
+                "INSERT OR IGNORE INTO incident_services (incident_id, service) VALUES (?, ?)",
+                [(incident_id, s) for s in services],
+            )
+
+    async def services(self, incident_ids: Sequence[int] | None = None) -> dict[int, list[str]]:
+        """Affected services by incident id (all incidents when `incident_ids` is None)."""
+        query, args = "SELECT incident_id, service FROM incident_services", ()
+        if incident_ids is not None:
+            if not incident_ids:
+                return {}
+            query += f" WHERE incident_id IN ({','.join('?' for _ in incident_ids)})"
+            args = tuple(incident_ids)  # type: ignore[assignment]
+        found: dict[int, list[str]] = {}
+        async with self._conn.execute(query + " ORDER BY service", args) as cur:
+            for row in await cur.fetchall():
+                found.setdefault(row["incident_id"], []).append(row["service"])
+        return found
+
+    async def overlapping(self, since: datetime, until: datetime) -> list[Incident]:
+        """Confirmed incidents whose impact may overlap [since, until) (declared before `until`, not
+        resolved before `since`)."""
+        async with self._conn.execute(
+            "SELECT * FROM incidents WHERE state IN (?, ?, ?) AND declared_at < ?"
+            " AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY id",
+            (State.ACTIVE, State.RESOLVED, State.ARCHIVED, _ts(until), _ts(since)),
+        ) as cur:
+            return [_incident(row) for row in await cur.fetchall()]
+
+    async def recently_resolved(self, limit: int = 10) -> list[Incident]:
+        async with self._conn.execute(
+            "SELECT * FROM incidents WHERE resolved_at IS NOT NULL ORDER BY resolved_at DESC, id DESC LIMIT ?",
+            (limit,),
+        ) as cur:
+            return [_incident(row) for row in await cur.fetchall()]
+
+    async def failed_steps(self, incident_ids: Sequence[int]) -> dict[int, list[str]]:
+        if not incident_ids:
+            return {}
+        marks = ",".join("?" for _ in incident_ids)
+        found: dict[int, list[str]] = {}
+        async with self._conn.execute(
+            f"SELECT incident_id, name FROM steps WHERE status = ? AND incident_id IN ({marks})",
+            (StepStatus.FAILED, *incident_ids),
+        ) as cur:
+            for row in await cur.fetchall():
+                found.setdefault(row["incident_id"], []).append(row["name"])
+        return found
+
+    async def step_links(self, incident_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """The URL each successful step produced, by incident (meeting, ticket, post-mortem)."""
+        if not incident_ids:
+            return {}
+        marks = ",".join("?" for _ in incident_ids)
+        found: dict[int, dict[str, str]] = {}
+        async with self._conn.execute(
+            f"SELECT incident_id, name, result FROM steps WHERE status = ? AND incident_id IN ({marks})"
+            " AND result LIKE '%\"url\"%'",
+            (StepStatus.OK, *incident_ids),
+        ) as cur:
+            for row in await cur.fetchall():
+                url = json.loads(row["result"]).get("url")
+                if url:
+                    found.setdefault(row["incident_id"], {})[row["name"]] = url
+        return found
+
+    async def decide_monthly(self, month: str, at: datetime, epoch: int) -> bool:
+        async with self._tx() as db:
+            if not await self._leads(db, epoch):
+                return False
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO monthly_reports (month, status, epoch, decided_at) VALUES (?, 'pending', ?, ?)",
+                (month, epoch, _ts(at)),
+            )
+            return cur.rowcount == 1
+
+    async def monthly_done(self, month: str, ts: str | None) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE monthly_reports SET status = 'sent', ts = ? WHERE month = ?", (ts, month))
+
     async def counts(self) -> dict[tuple[str, str], int]:
         """Number of incidents by (state, level)."""
         async with self._conn.execute("SELECT state, level, COUNT(*) AS n FROM incidents GROUP BY state, level") as cur:
