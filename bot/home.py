@@ -100,8 +100,8 @@ def build(
                     "type": "section",
                     "text": _mrkdwn(
                         plain(
-                            f"*{incident.key}* {escape(plain(incident.title, 150))} · {escape(incident.level)} · declared by "
-                            f"<@{incident.declared_by}> {human(now - incident.declared_at)} ago",
+                            f"*{incident.key}* {escape(plain(incident.title, 150))} · {escape(incident.level)}"
+                            f" · declared by <@{incident.declared_by}> {human(now - incident.declared_at)} ago",
                             2900,
                         )
                     ),

@@ -10,6 +10,7 @@ one counts. uptime = 1 - downtime / length of the period (100% for an empty peri
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,14 +43,20 @@ def window(incident: Incident, plan: Plan, until: datetime) -> Window | None:
 
 def downtime(windows: Iterable[Window], since: datetime, until: datetime) -> timedelta:
     """Weighted union of the windows within [since, until): the worst weight at each instant."""
-    cut = [Window(max(w.start, since), min(w.end, until), w.weight) for w in windows if w.weight > 0]
-    cut = [w for w in cut if w.end > w.start]
-    points = sorted({p for w in cut for p in (w.start, w.end)})
-    total = 0.0
-    for left, right in zip(points, points[1:], strict=False):
-        weights = [w.weight for w in cut if w.start <= left and w.end >= right]
-        if weights:
-            total += (right - left).total_seconds() * max(weights)
+    events: list[tuple[datetime, int, float]] = []  # (time, +1 opens / -1 closes, weight)
+    for w in windows:
+        start, end = max(w.start, since), min(w.end, until)
+        if w.weight > 0 and end > start:
+            events += [(start, 1, w.weight), (end, -1, w.weight)]
+    events.sort(key=lambda e: (e[0], e[1]))
+    open_weights: Counter[float] = Counter()
+    total, previous = 0.0, since
+    for moment, change, weight in events:  # a sweep line: O(n log n) for n windows
+        live = [x for x, n in open_weights.items() if n > 0]
+        if live:
+            total += (moment - previous).total_seconds() * max(live)
+        open_weights[weight] += change
+        previous = moment
     return timedelta(seconds=total)
 
 
