@@ -172,6 +172,7 @@ async def create_jira_ticket(ctx: StepContext) -> dict[str, Any]:
                 f"Incident {incident.key}: {wiki_escape(incident.title)}",
                 f"Level: {incident.level}" + (f" ({wiki_escape(level.name)})" if level else ""),
                 f"Declared by Slack user {incident.declared_by} at {incident.declared_at:%Y-%m-%d %H:%M} UTC",
+                f"Affected services: {', '.join(incident.services)}" if incident.services else None,
                 *links,
             ]
             if line
@@ -181,7 +182,11 @@ async def create_jira_ticket(ctx: StepContext) -> dict[str, Any]:
             "issuetype": {"name": jira.settings.issue_type},
             "summary": f"[{incident.key}] {incident.title}"[:255],
             "description": description,
-            "labels": [incident.key, f"incident-{incident.level}".replace(" ", "-")],
+            "labels": [
+                incident.key,
+                f"incident-{incident.level}".replace(" ", "-"),
+                *(f"service-{s}" for s in incident.services),
+            ],
         }
         priority = ctx.plan.jira.priorities.get(incident.level)
         if priority:

@@ -82,6 +82,7 @@ def declaration(incident: Incident, plan: Plan, steps: list[StepRecord] | None =
                 _mrkdwn(f"*Declared by*\n<@{incident.declared_by}>"),
                 _mrkdwn(f"*State*\n{STATE_LABEL[incident.state]}"),
                 _mrkdwn(f"*Declared*\n{when(incident.declared_at)}"),
+                *([_mrkdwn(f"*Services*\n{escape(', '.join(incident.services))}")] if incident.services else []),
             ],
         },
     ]
@@ -446,6 +447,34 @@ def start_modal(plan: Plan, title: str = "", meta: ModalMeta | None = None) -> d
                     "placeholder": _plain("How bad is it?", 150),
                 },
             },
+            *_services_input(plan),
             {"type": "section", "text": _mrkdwn(plain("*Priority matrix*\n" + matrix, 3000))},
         ],
     }
+
+
+def _services_input(plan: Plan) -> Blocks:
+    if not plan.services:
+        return []
+    options = [
+        {
+            "text": _plain(s.name, 75),
+            "value": s.name,
+            **({"description": _plain(s.description, 75)} if s.description else {}),
+        }
+        for s in plan.services[:100]
+    ]
+    return [
+        {
+            "type": "input",
+            "block_id": BlockId.SERVICES,
+            "optional": True,
+            "label": _plain("Affected services", 2000),
+            "element": {
+                "type": "multi_static_select",
+                "action_id": BlockId.SERVICES,
+                "options": options,
+                "placeholder": _plain("If you know", 150),
+            },
+        }
+    ]

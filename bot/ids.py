@@ -36,6 +36,7 @@ class BlockId(StrEnum):
     ORIGIN = "origin"
     SUMMARY = "summary"
     RESOLVE = "resolve"
+    SERVICES = "services"
 
 
 @dataclass(frozen=True)

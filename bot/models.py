@@ -84,6 +84,7 @@ class Incident:
     postmortem_url: str | None = None
     last_activity_at: datetime | None = None
     last_reminder_at: datetime | None = None
+    services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -132,9 +132,11 @@ class IncidentService:
         source: str,
         plan_name: str | None = None,
         function_execution_id: str | None = None,
+        services: object = None,
     ) -> Incident:
         """Store a declaration, then post it publicly with Confirm and Cancel."""
         clean, level_key, plan = self.validate(title, level, plan_name)
+        affected = self.validate_services(services, plan)
         incident = await self.store.create_incident(
             title=clean,
             level=level_key,
@@ -145,8 +147,29 @@ class IncidentService:
             announce_channel=self.announce_ids.get(plan.name),
             function_execution_id=function_execution_id,
         )
+        if affected:
+            await self.store.set_services(incident.id, affected)
+            incident = await self.store.get_incident(incident.id)
         log.info("event=declared incident=%s level=%s source=%s user=%s", incident.key, level_key, source, user)
         return await self.post_declaration(incident)
+
+    @staticmethod
+    def validate_services(services: object, plan: Plan) -> list[str]:
+        """Affected services: a list or a comma-separated string of the plan's service names."""
+        if services is None or services == "":
+            return []
+        if isinstance(services, str):
+            names = [s.strip().lower() for s in services.split(",") if s.strip()]
+        elif isinstance(services, list | tuple):
+            names = [str(s).strip().lower() for s in services]
+        else:
+            raise InvalidInput("Affected services must be a list of service names.")
+        known = [s.name for s in plan.services]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            listed = ", ".join(known) or "none (the plan lists no services)"
+            raise InvalidInput(f"Unknown service {escape(unknown[0][:40])!r}: choose among {listed}.")
+        return list(dict.fromkeys(names))
 
     async def post_declaration(self, incident: Incident) -> Incident:
         plan = self.plan_of(incident)

@@ -28,12 +28,14 @@ USAGE = (
 )
 
 
-def _view_values(view: dict[str, Any]) -> tuple[object, object]:
-    """Title and level from a submitted modal; anything missing or malformed comes out as None."""
+def _view_values(view: dict[str, Any]) -> tuple[object, object, list[str]]:
+    """Title, level and services from a submitted modal; anything missing or malformed comes out empty."""
     values = (view.get("state") or {}).get("values") or {}
     title = ((values.get(BlockId.TITLE) or {}).get(BlockId.TITLE) or {}).get("value")
     option = ((values.get(BlockId.LEVEL) or {}).get(BlockId.LEVEL) or {}).get("selected_option") or {}
-    return title, option.get("value")
+    chosen = ((values.get(BlockId.SERVICES) or {}).get(BlockId.SERVICES) or {}).get("selected_options") or []
+    services = [str(o.get("value")) for o in chosen if isinstance(o, dict)]
+    return title, option.get("value"), services
 
 
 async def _open(
@@ -77,18 +79,20 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         service: IncidentService = context["service"]
         user = body["user"]["id"]
-        title, level = _view_values(view)
+        title, level, services = _view_values(view)
         meta = ModalMeta.unpack(view.get("private_metadata"))
         try:
             service.validate(title, level, meta.plan or None)
+            service.validate_services(services, service.plan(meta.plan or None))
         except InvalidInput as exc:
-            block = BlockId.LEVEL if "level" in str(exc).lower() else BlockId.TITLE
+            text = str(exc).lower()
+            block = BlockId.SERVICES if "service" in text else BlockId.LEVEL if "level" in text else BlockId.TITLE
             await ack(response_action="errors", errors={block: str(exc)})
             return
         await ack()
         try:
             incident = await service.declare(
-                title=title, level=level, user=user, source="modal", plan_name=meta.plan or None
+                title=title, level=level, user=user, source="modal", plan_name=meta.plan or None, services=services
             )
         except IncidentBotError as exc:
             log.warning("event=declare_failed source=modal error=%r", str(exc))

@@ -31,6 +31,7 @@ def register(app: AsyncApp) -> None:
                 user=reporter,
                 source="workflow",
                 function_execution_id=event.get("function_execution_id"),
+                services=inputs.get("services"),
             )
         except IncidentBotError as exc:
             log.warning("event=declare_failed source=workflow error=%r", str(exc))

@@ -152,6 +152,10 @@ class Store(Protocol):
 
     async def pending_archives(self) -> list[int]: ...
 
+    async def set_services(self, incident_id: int, services: Sequence[str]) -> None:
+        """The services the incident affects (names from the plan)."""
+        ...
+
     async def list_steps(self, incident_id: int, phase: str) -> list[StepRecord]: ...
 
     async def claim_step(self, incident_id: int, phase: str, name: str, at: datetime) -> StepRecord | None:

@@ -86,6 +86,7 @@ def _incident(row: aiosqlite.Row) -> Incident:
         postmortem_url=row["postmortem_url"],
         last_activity_at=_dt(row["last_activity_at"]),
         last_reminder_at=_dt(row["last_reminder_at"]),
+        services=tuple(s for s in (row["services"] or "").split(",") if s),
     )
 
 
@@ -391,6 +392,7 @@ class SqliteStore:
 
     async def set_services(self, incident_id: int, services: Sequence[str]) -> None:
         async with self._tx() as db:
+            await db.execute("UPDATE incidents SET services = ? WHERE id = ?", (",".join(services), incident_id))
             await db.executemany(
                 "INSERT OR IGNORE INTO incident_services (incident_id, service) VALUES (?, ?)",
                 [(incident_id, s) for s in services],

@@ -444,6 +444,15 @@ class SlackEmulator:
             value = values.get(action_id)
             if element["type"] == "plain_text_input":
                 entry = {"type": "plain_text_input", "value": value}
+            elif element["type"] == "multi_static_select":
+                picked = value if isinstance(value, list) else []
+                options = [o for o in element["options"] if o["value"] in picked]
+                options += [
+                    {"text": {"type": "plain_text", "text": str(v)}, "value": v}
+                    for v in picked
+                    if v not in [o["value"] for o in element["options"]]
+                ]  # forged values pass through
+                entry = {"type": "multi_static_select", "selected_options": options}
             elif element["type"] == "static_select":
                 option = next((o for o in element["options"] if o["value"] == value), None)
                 if value is not None and option is None:  # a forged value, as a malicious client might

@@ -1,4 +1,6 @@
 -- Services an incident affects, period queries for uptime and reports, and monthly reports sent.
+ALTER TABLE incidents ADD COLUMN services TEXT;
+
 CREATE TABLE incident_services (
     incident_id INTEGER NOT NULL REFERENCES incidents(id),
     service TEXT NOT NULL,
