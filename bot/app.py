@@ -56,6 +56,7 @@ class Bot:
     sweeper: Sweeper
     telemetry: Telemetry
     lease: SqliteLease
+    home: Home
     socket: AsyncSocketModeHandler | None = None
     scheduler: AsyncIOScheduler | None = None
     epoch: int | None = None
@@ -303,7 +304,17 @@ async def build(
         service.on_change = home.changed
         register_all(app, service, resolution, home)
         bot = Bot(
-            settings, store, plans, slack, service, resolution, app, Sweeper(service), telemetry, SqliteLease(store)
+            settings,
+            store,
+            plans,
+            slack,
+            service,
+            resolution,
+            app,
+            Sweeper(service),
+            telemetry,
+            SqliteLease(store),
+            home,
         )
         stack.push_async_callback(bot.step_down)
         yield bot

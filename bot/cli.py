@@ -9,12 +9,13 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 from dotenv import dotenv_values
 
 from bot import logs
 from bot.config import Settings, load_settings
-from bot.errors import ConfigError, IntegrationError, PlanError
+from bot.errors import ConfigError, IntegrationError, InvalidInput, PlanError
 from bot.plans import load_plans
 
 log = logging.getLogger("bot")
@@ -89,6 +90,72 @@ def check(env: Mapping[str, str], plans_only: bool, offline: bool) -> int:
     return 0
 
 
+def period(since: str | None, until: str | None, month: str | None, now: datetime) -> tuple[datetime, datetime]:
+    """The report's period: a month, explicit bounds, or the last 30 days. Raises InvalidInput."""
+
+    def parse(text: str, name: str) -> datetime:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(f"--{name} {text!r} is not a date like 2026-11-01 or 2026-11-01T09:00") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    if month:
+        if since or until:
+            raise InvalidInput("--month cannot be combined with --since or --until")
+        try:
+            first = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+        except ValueError:
+            raise InvalidInput(f"--month {month!r} is not a month like 2026-11") from None
+        following = (first + timedelta(days=32)).replace(day=1)
+        return first, following
+    end = parse(until, "until") if until else now
+    start = parse(since, "since") if since else end - timedelta(days=30)
+    if start >= end:
+        raise InvalidInput("the period is empty: --since must be before --until")
+    return start, end
+
+
+def report(env: Mapping[str, str], args: argparse.Namespace) -> int:
+    """Figures of a period from the store; needs DATABASE_URL and PLANS_DIR, not the Slack tokens."""
+    from bot import report as render
+    from bot.chart import render as draw
+    from bot.plans import default_plan
+    from storage.sqlite import open_store
+
+    try:
+        since, until = period(args.since, args.until, args.month, datetime.now(UTC))
+    except InvalidInput as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    plans = load_plans(env.get("PLANS_DIR", "").strip() or "./plans")
+
+    async def compute() -> tuple[str, bytes | None]:
+        store = await open_store(env.get("DATABASE_URL", "").strip() or "sqlite:///./incidents.db")
+        try:
+            figures = await render.period_figures(store, plans, since, until)
+            chart = None
+            if args.chart:
+                incidents = await store.overlapping(since, until)
+                chart = draw(
+                    incidents, plans, default_plan(plans), await store.services([i.id for i in incidents]), since, until
+                )
+        finally:
+            await store.close()
+        text = {"table": render.as_text, "csv": render.as_csv, "json": render.as_json}[args.format](figures)
+        return text, chart
+
+    try:
+        text, chart = asyncio.run(compute())
+    except InvalidInput as exc:
+        return _fail(str(exc), EXIT_PLANS)
+    sys.stdout.write(text)
+    if chart is not None:
+        with open(args.chart, "wb") as out:
+            out.write(chart)
+        print(f"chart written to {args.chart}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="incident-bot", description="Incident management bot for Slack")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,12 +163,20 @@ def main(argv: list[str] | None = None) -> int:
     check_parser = sub.add_parser("check", help="validate configuration and response plans")
     check_parser.add_argument("--plans-only", action="store_true", help="validate the plans only (for CI)")
     check_parser.add_argument("--offline", action="store_true", help="do not call Slack")
+    report_parser = sub.add_parser("report", help="uptime and incident figures for a period")
+    report_parser.add_argument("--since", help="start (ISO date or time, UTC unless it says otherwise)")
+    report_parser.add_argument("--until", help="end (default: now)")
+    report_parser.add_argument("--month", help="a calendar month, like 2026-11 (UTC)")
+    report_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report_parser.add_argument("--chart", metavar="FILE.png", help="also draw uptime per week and incidents per level")
     parser.add_argument("--env-file", default=".env", help="file of environment variables (default .env)")
     args = parser.parse_args(argv)
     env = environment(args.env_file)
     try:
         if args.command == "check":
             return check(env, args.plans_only, args.offline)
+        if args.command == "report":
+            return report(env, args)
         settings = load_settings(env)
         logs.setup(settings.log_level, settings.tokens)
         return asyncio.run(_run(settings))

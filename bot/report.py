@@ -12,10 +12,10 @@ from typing import Any
 from bot.metrics import human
 from bot.plans import Plan, default_plan
 from bot.uptime import Figures, figures
-from storage.sqlite import SqliteStore
+from storage.base import Store
 
 
-async def period_figures(store: SqliteStore, plans: Mapping[str, Plan], since: datetime, until: datetime) -> Figures:
+async def period_figures(store: Store, plans: Mapping[str, Plan], since: datetime, until: datetime) -> Figures:
     incidents = await store.overlapping(since, until)
     services = await store.services([i.id for i in incidents]) if default_plan(dict(plans)).services else {}
     return figures(incidents, plans, default_plan(dict(plans)), services, since, until)

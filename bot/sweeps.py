@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import blocks
 from bot.errors import IntegrationError
@@ -64,6 +64,7 @@ class Sweeper:
             if await self.store.decide_reminder(incident.id, since, now, epoch):
                 await self._remind(incident.id, since)
                 report.reminded.append(incident.key)
+        await self._monthly_report(now, epoch)
         for incident in await self.store.incidents_in([State.RESOLVED]):
             plan = self.service.plan_of(incident)
             if now - archive_silence(incident) < plan.archive.delta:
@@ -72,6 +73,65 @@ class Sweeper:
                 await self._archive(incident.id)
                 report.archived.append(incident.key)
         return report
+
+    async def _monthly_report(self, now: datetime, epoch: int) -> None:
+        """On the first working day of a month (in work hours), last month's report, once."""
+        plan = self.service.plan()
+        hours = plan.work_hours.resolved()
+        local = hours.local(now)
+        if not plan.report.monthly or not hours.contains(now):
+            return
+        if local.date() != hours.first_working_day(local.year, local.month):
+            return
+        first = datetime(local.year, local.month, 1, tzinfo=UTC)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        month = f"{previous:%Y-%m}"
+        if await self.store.decide_monthly(month, now, epoch):
+            await self._post_monthly(month, previous, first)
+
+    async def _post_monthly(self, month: str, since: datetime, until: datetime) -> None:
+        from bot import chart, report
+        from bot.errors import InvalidInput
+        from bot.plans import default_plan
+
+        channel = self.service.announce_ids.get(self.service.plan().name)
+        if channel is None:
+            return
+        figures = await report.period_figures(self.store, self.service.plans, since, until)
+        text = f"📊 Incident report for {month}: uptime {report.percent(figures.uptime)}, {figures.count} incidents."
+        try:
+            ts = await self.slack.post(
+                channel,
+                text,
+                [
+                    {"type": "section", "text": {"type": "mrkdwn", "text": f"*{text}*"}},
+                    {
+                        "type": "section",
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": "```" + report.as_text(figures)[:2800].replace("`", "'") + "```",
+                        },
+                    },
+                ],
+                metadata={"event_type": "incident_monthly_report", "event_payload": {"key": month}},
+            )
+            incidents = await self.store.overlapping(since, until)
+            try:
+                png = chart.render(
+                    incidents,
+                    self.service.plans,
+                    default_plan(dict(self.service.plans)),
+                    await self.store.services([i.id for i in incidents]),
+                    since,
+                    until,
+                )
+                await self.slack.upload(channel, f"incidents-{month}.png", png, f"Incidents {month}", "", thread_ts=ts)
+            except InvalidInput as exc:  # matplotlib not installed: the text report still went out
+                log.info("event=monthly_chart_skipped reason=%r", str(exc))
+        except IntegrationError as exc:
+            log.warning("event=monthly_report_failed month=%s error=%r", month, str(exc))
+            return
+        await self.store.monthly_done(month, ts)
 
     async def finish_pending(self) -> None:
         """After a takeover or a restart: complete what a previous leader decided but did not finish."""

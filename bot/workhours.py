@@ -31,6 +31,16 @@ class WorkHours:
     end: time = time(18, 0)
     holidays: frozenset[date] = frozenset()
 
+    def first_working_day(self, year: int, month: int) -> date:
+        """The first day of the month that is a work day and not a holiday."""
+        day = date(year, month, 1)
+        while DAYS[day.weekday()] not in self.days or day in self.holidays:
+            day += timedelta(days=1)
+        return day
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(ZoneInfo(self.timezone))
+
     def contains(self, moment: datetime) -> bool:
         """Whether `moment` (aware) falls in work hours, in the plan's time zone: [start, end)."""
         if moment.tzinfo is None:

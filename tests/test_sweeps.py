@@ -170,3 +170,29 @@ async def test_takeover_in_the_middle_of_a_sweep_neither_loses_nor_repeats(
         channel = slack.ws.channels[incident.channel_id]  # type: ignore[index]
         assert len([m for m in channel.messages if m.text.startswith("⏰")]) == 1, incident.key
     assert {r["status"] for i in (first.id, second.id) for r in await bot.store.reminders(i)} == {"sent"}
+
+
+async def test_monthly_report_on_the_first_working_day_once(
+    slack: SlackEmulator, people: People, bot: Bot, clock: FakeClock
+) -> None:
+    bot.service.plans["default"] = bot.service.plans["default"].model_copy(  # type: ignore[index]
+        update={"report": bot.service.plans["default"].report.model_copy(update={"monthly": True})}
+    )
+    await start_at(slack, people, bot, clock, datetime(2026, 11, 10, 10, 0, tzinfo=PARIS))
+    clock.set(datetime(2026, 11, 10, 16, 0, tzinfo=PARIS))
+    await slack.type_message(channel_named(slack, "inc-1-").id, people.alice, "resolve")
+    await state_of(bot, 1, State.RESOLVED)
+    # 1 February 2026 is a Sunday: the first working day is Monday the 2nd
+    assert bot.service.plan().work_hours.resolved().first_working_day(2026, 2).day == 2
+    clock.set(datetime(2026, 12, 1, 8, 59, tzinfo=PARIS))  # Tuesday 1 December, before work hours
+    await bot.sweeper.sweep(bot.epoch or 0)
+    assert not [m for m in slack.messages(people.incidents) if "Incident report" in m.text]
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=PARIS))
+    await bot.sweeper.sweep(bot.epoch or 0)
+    await bot.sweeper.sweep(bot.epoch or 0)
+    reports = [m for m in slack.messages(people.incidents) if "Incident report for 2026-11" in m.text]
+    assert len(reports) == 1 and "1 incidents" in reports[0].text
+    chart = [m for m in slack.messages(people.incidents, thread_ts=reports[0].ts) if m.files]
+    assert chart and chart[0].files[0]["name"] == "incidents-2026-11.png"
+    png = next(f for f in slack.ws.files.values() if f["name"] == "incidents-2026-11.png")["content"]
+    assert png[:4] == b"\x89PNG"
