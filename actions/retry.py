@@ -11,8 +11,8 @@ class RetryPolicy:
     attempts: int = 4
     base: float = 1.0
     cap: float = 30.0
-    timeout: float = 60.0
-    """Per attempt, in seconds."""
+    timeout: float = 180.0
+    """Per attempt, in seconds: generous, since an attempt includes waiting out Slack's rate limits."""
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""

@@ -48,7 +48,7 @@ def build_client(token: str, base_url: str, timeout: float) -> AsyncWebClient:
         timeout=int(max(timeout, 1)),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=10),
             _ServerErrorRetry(max_retry_count=2),
         ],
     )

@@ -265,7 +265,8 @@ async def build(
         service_ref: list[IncidentService] = []
 
         async def on_step_done(incident_id: int) -> None:
-            await service_ref[0].refresh(incident_id)
+            # In the background: dependants start at once instead of waiting for the messages' update.
+            service_ref[0].spawn(service_ref[0].refresh(incident_id), f"refresh {incident_id}")
 
         async def context(incident_id, record, results):  # type: ignore[no-untyped-def]
             return await service_ref[0]._context(incident_id, record, results)
