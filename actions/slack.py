@@ -40,11 +40,17 @@ class _ServerErrorRetry(AsyncServerErrorRetryHandler):
         return response is not None and response.status_code in (500, 502, 503, 504)
 
 
-def build_client(token: str, base_url: str, timeout: float) -> AsyncWebClient:
-    """An AsyncWebClient that retries 429 (honouring Retry-After), 5xx and connection errors."""
+def build_client(
+    token: str, base_url: str, timeout: float, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """An AsyncWebClient that retries 429 (honouring Retry-After), 5xx and connection errors.
+
+    Give it a `session` to reuse connections (without one, slack_sdk opens a connection per call).
+    """
     return AsyncWebClient(
         token=token,
         base_url=base_url,
+        session=session,
         timeout=int(max(timeout, 1)),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),

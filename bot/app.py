@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -36,7 +37,7 @@ from bot.resolution import Resolution
 from bot.service import IncidentService
 from bot.sweeps import Sweeper
 from bot.telemetry import Telemetry
-from handlers import register_all
+from handlers import background, register_all
 from storage.sqlite import SqliteLease, SqliteStore, open_store
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class Bot:
             await self.socket.close_async()
             self.socket = None
         self.telemetry.socket.set(0)
-        await asyncio.sleep(0.2)  # envelopes already acknowledged reach the service
+        await background.drain(timeout=1.0)  # envelopes already acknowledged finish their work
         await self.service.drain(timeout=1.0)
         await self.service.cancel_all()  # unfinished steps stay "running": the next leader resumes them
         self.epoch = None
@@ -258,7 +259,9 @@ async def build(
         store = await open_store(settings.database_url)
         stack.push_async_callback(store.close)
         telemetry = Telemetry()
-        client = build_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout)
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout))
+        stack.push_async_callback(session.close)
+        client = build_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout, session)
         slack = SlackGateway(client, on_error=lambda code: telemetry.slack_errors.labels(code=code).inc())
         await check_slack(slack, settings.slack_app_token)
         announce = await resolve_announce(slack, plans)
@@ -298,10 +301,11 @@ async def build(
             client=client,
             request_verification_enabled=False,
             ignoring_self_events_enabled=True,
-            process_before_response=False,
+            process_before_response=True,  # with handlers.background: acks without Bolt's 10 ms polling
         )
         resolution = Resolution(service)
         home = Home(service)
+        service.listeners_drain = background.drain
         service.on_change = home.changed
         register_all(app, service, resolution, home)
         bot = Bot(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from actions.base import Integrations, StepContext
@@ -20,6 +20,10 @@ from bot.plans import People, Plan, default_plan
 from storage.base import Store
 
 log = logging.getLogger(__name__)
+
+
+async def _nothing(timeout: float) -> None:
+    return None
 
 
 class IncidentService:
@@ -48,6 +52,8 @@ class IncidentService:
         """What each message last showed, so that an unchanged render costs no Slack call."""
         self._permalinks: dict[int, str | None] = {}
         self._bookmarked: set[tuple[str, str]] = set()
+        self.listeners_drain: Callable[[float], Awaitable[None]] = _nothing
+        """Waits for the Slack listeners still working after their ack (set by the wiring)."""
         self.on_change: Callable[[], None] = lambda: None
         """Called after every change of an incident (the Home tab refreshes itself)."""
 
@@ -83,7 +89,8 @@ class IncidentService:
         return task
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait for background work (steps in flight) to finish; used on shutdown and by tests."""
+        """Wait for background work (listeners and steps in flight) to finish; on shutdown and in tests."""
+        await self.listeners_drain(timeout)
         deadline = asyncio.get_running_loop().time() + timeout
         while self._tasks:
             remaining = deadline - asyncio.get_running_loop().time()

@@ -10,6 +10,7 @@ from bot.home import Home
 from bot.resolution import Resolution
 from bot.service import IncidentService
 from handlers import buttons, errors, events, followups, home, resolve, start, workflow
+from handlers.background import Registrar
 
 
 def register_all(app: AsyncApp, service: IncidentService, resolution: Resolution, home_tab: Home) -> None:
@@ -22,5 +23,6 @@ def register_all(app: AsyncApp, service: IncidentService, resolution: Resolution
         await next()
 
     app.middleware(inject)
+    fast = Registrar(app)
     for module in (start, workflow, resolve, buttons, events, followups, home, errors):
-        module.register(app)
+        module.register(fast)  # type: ignore[arg-type]

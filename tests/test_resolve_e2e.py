@@ -124,7 +124,7 @@ async def test_bad_commands_get_clear_answers_and_change_nothing(
     assert answer.startswith("INC-1 was already resolved by <@" + people.alice)
     assert (await bot.store.get_incident(1)).origin is None  # the second command changed nothing
     await slack.click(people.incidents, declared.ts, "incident_cancel", people.bob)
-    await wait_for(lambda: slack.messages(people.incidents), what="cancel")
+    await state_of(bot, 2, State.CANCELLED)
     ts = await slack.type_message(people.incidents, people.bob, "resolve INC-2")
     answer = (await wait_for(lambda: replies_to(slack, people.incidents, ts), what="cancelled"))[0]
     assert answer == "INC-2 was cancelled; there is nothing to resolve."
