@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def _done(task: asyncio.Task[Any]) -> None:
         log.error("event=listener_failed error=%r", task.exception(), exc_info=task.exception())
 
 
-def background(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+def background(fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Awaitable[None]]:
     @functools.wraps(fn)  # Bolt reads the wrapped function's parameter names
     async def listener(**kwargs: Any) -> None:
         acked = asyncio.Event()
@@ -42,7 +42,7 @@ def background(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Non
                     await asyncio.sleep(ACK_FIRST)
 
             kwargs["ack"] = ack
-        task = asyncio.create_task(fn(**kwargs))
+        task: asyncio.Task[Any] = asyncio.create_task(fn(**kwargs))
         IN_FLIGHT.add(task)
         task.add_done_callback(_done)
         if "ack" not in kwargs:
@@ -67,7 +67,7 @@ class Registrar:
         if name not in WRAPPED:
             return attr
 
-        def register(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+        def register(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Coroutine[Any, Any, Any]]], Any]:
             decorator = attr(*args, **kwargs)
             return lambda fn: decorator(background(fn))
 
