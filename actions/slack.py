@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -60,6 +61,30 @@ def build_client(
     )
 
 
+class ChannelPacer:
+    """Slack allows about one message per second per channel, with short bursts: a token bucket per
+    channel keeps a burst of posts in order instead of a herd of 429 retries."""
+
+    def __init__(self, rate: float = 1.0, burst: int = 3, clock: Any = None) -> None:
+        self.rate, self.burst = rate, burst
+        self._clock = clock or asyncio.get_running_loop().time
+        self._next: dict[str, float] = {}
+        self._tokens: dict[str, float] = {}
+
+    async def wait(self, channel: str) -> None:
+        now = self._clock()
+        tokens = min(
+            self.burst, self._tokens.get(channel, self.burst) + (now - self._next.get(channel, now)) * self.rate
+        )
+        self._next[channel] = now
+        if tokens >= 1:
+            self._tokens[channel] = tokens - 1
+            return
+        delay = (1 - tokens) / self.rate
+        self._tokens[channel] = tokens - 1  # the debt is paid by the time we wake up
+        await asyncio.sleep(delay)
+
+
 class SlackGateway:
     """The Slack calls of the bot. Every failure comes out as IntegrationError or TransientError."""
 
@@ -70,6 +95,7 @@ class SlackGateway:
         self.bot_user_id: str | None = None
         self._groups: dict[str, str] | None = None
         self._names: dict[str, str] = {}
+        self._pacer: ChannelPacer | None = None
         self.team_url: str = "https://slack.com/"
 
     async def call(self, method: str, **kwargs: Any) -> dict[str, Any]:
@@ -275,11 +301,18 @@ class SlackGateway:
             kwargs["thread_ts"] = thread_ts
         if metadata:
             kwargs["metadata"] = metadata
+        await self._pace(channel)
         data = await self.call("chat.postMessage", **kwargs)
         return str(data["ts"])
 
+    async def _pace(self, channel: str) -> None:
+        if self._pacer is None:
+            self._pacer = ChannelPacer()
+        await self._pacer.wait(channel)
+
     async def post_to(self, target: str, text: str, blocks: list[dict[str, Any]]) -> tuple[str, str]:
         """Post to a channel, or to a person's DM with the app when `target` is a user ID."""
+        await self._pace(target)
         data = await self.call("chat.postMessage", channel=target, text=text, blocks=blocks, unfurl_links=False)
         return str(data["channel"]), str(data["ts"])
 

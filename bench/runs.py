@@ -138,8 +138,9 @@ def _bound(calls: list[Any], scale: float) -> tuple[float, str]:
     return worst, which
 
 
-async def burst(count: int = 50, scale: float = 0.5) -> dict[str, Row]:
-    """`count` incidents declared and confirmed within 10 s, Slack's tiers enforced (windows x `scale`)."""
+async def burst(count: int = 50, scale: float = 1.0) -> dict[str, Row]:
+    """`count` incidents declared within 10 s and confirmed as their declarations appear, with Slack's
+    rate-limit tiers enforced by the emulator (windows x `scale`)."""
     with tempfile.TemporaryDirectory() as folder:
         async with Stage(Path(folder)) as stage:
             await stage.bot()
@@ -147,32 +148,40 @@ async def burst(count: int = 50, scale: float = 0.5) -> dict[str, Row]:
             await asyncio.sleep(1.0)
             stage.slack.limiter = RateLimiter(scale=scale)
             stage.slack.calls.clear()
+            p = stage.people
             started = time.monotonic()
             acks: list[float] = []
-            declared = []
-            for i in range(count):
+            clicked: set[str] = set()
+
+            async def timed(coro: Any) -> None:
                 t = time.perf_counter()
-                execution = await stage.slack.run_function(
-                    "start_incident", {"title": f"Burst {i}", "level": "P3", "reporter": stage.people.alice}
-                )
+                await coro
                 acks.append((time.perf_counter() - t) * 1000)
-                declared.append(execution)
-                await asyncio.sleep(4.0 / count)
-            store = await stage.store()
-            await wait(lambda: _declared(store, count), 120, 0.05)
-            clicks = []
-            for incident in await store.incidents_in([State.DECLARED], limit=1000):
-                if incident.declaration_ts:
-                    t = time.perf_counter()
-                    await stage.slack.click(
-                        stage.people.incidents, incident.declaration_ts, "incident_confirm", stage.people.bob
+
+            async def confirmer() -> None:
+                while len(clicked) < count:
+                    for message in list(stage.slack.messages(p.incidents)):
+                        buttons = [e for b in message.blocks if b.get("type") == "actions" for e in b["elements"]]
+                        if message.ts not in clicked and any(e["action_id"] == "incident_confirm" for e in buttons):
+                            clicked.add(message.ts)
+                            asyncio.create_task(
+                                timed(stage.slack.click(p.incidents, message.ts, "incident_confirm", p.bob))
+                            )
+                    await asyncio.sleep(0.05)
+
+            watcher = asyncio.create_task(confirmer())
+            for i in range(count):
+                await timed(
+                    stage.slack.run_function(
+                        "start_incident", {"title": f"Burst {i}", "level": "P3", "reporter": p.alice}
                     )
-                    acks.append((time.perf_counter() - t) * 1000)
-                    clicks.append(incident.id)
-                    await asyncio.sleep(4.0 / count)
-            within = time.monotonic() - started
+                )
+                await asyncio.sleep(8.0 / count)
+            declared_in = time.monotonic() - started
+            await asyncio.wait_for(watcher, 280)
             await wait(lambda: _steps_done(stage, count), 280, 0.2)
             total = time.monotonic() - started
+            store = await stage.store()
             failed = 0
             for incident in await store.incidents_in([State.ACTIVE], limit=1000):
                 failed += sum(
@@ -180,12 +189,13 @@ async def burst(count: int = 50, scale: float = 0.5) -> dict[str, Row]:
                     for s in await store.list_steps(incident.id, Phase.START)
                     if not s.result.get("not_configured")
                 )
+            started_ok = len(await store.incidents_in([State.ACTIVE], limit=1000))
             await store.close()
             bound, which = _bound(stage.slack.calls, scale)
             limited = sum(1 for c in stage.slack.calls if c.error == "ratelimited")
     return {
-        "incidents started": (len(clicks), "", f"{count}", len(clicks) == count),
-        "declared+confirmed in": (within, "s", "<= 10 s", within <= 10.5),
+        "incidents started": (started_ok, "", f"{count}", started_ok == count),
+        "declared in": (declared_in, "s", "<= 10 s", declared_in <= 10.5),
         "failed steps": (failed, "", "0", failed == 0),
         "429 answers": (limited, "", "", True),
         "total time": (total, "s", "", True),
@@ -198,10 +208,6 @@ async def burst(count: int = 50, scale: float = 0.5) -> dict[str, Row]:
 def _size(folder: Path) -> float:
     """The store's files (database, WAL, shared memory), in MB."""
     return sum(f.stat().st_size for f in folder.glob("incidents.db*")) / 1024 / 1024
-
-
-async def _declared(store: Any, count: int) -> bool:
-    return len([i for i in await store.incidents_in([State.DECLARED], limit=1000) if i.declaration_ts]) >= count
 
 
 async def takeover(runs: int = 3, ttl: float = 5.0) -> dict[str, Row]:

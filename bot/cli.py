@@ -163,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     check_parser = sub.add_parser("check", help="validate configuration and response plans")
     check_parser.add_argument("--plans-only", action="store_true", help="validate the plans only (for CI)")
     check_parser.add_argument("--offline", action="store_true", help="do not call Slack")
+    sandbox_parser = sub.add_parser("sandbox", help="try the bot in a browser: emulated Slack, Zoom, Jira, Confluence")
+    sandbox_parser.add_argument("--port", type=int, default=3000, help="port of the web page (default 3000)")
+    sandbox_parser.add_argument("--data", help="folder for the database and plans (default: a temporary one)")
     report_parser = sub.add_parser("report", help="uptime and incident figures for a period")
     report_parser.add_argument("--since", help="start (ISO date or time, UTC unless it says otherwise)")
     report_parser.add_argument("--until", help="end (default: now)")
@@ -177,6 +180,14 @@ def main(argv: list[str] | None = None) -> int:
             return check(env, args.plans_only, args.offline)
         if args.command == "report":
             return report(env, args)
+        if args.command == "sandbox":
+            from pathlib import Path
+
+            from sandbox.run import serve
+
+            logs.setup(env.get("LOG_LEVEL", "WARNING").upper() if env.get("LOG_LEVEL") else "WARNING")
+            asyncio.run(serve(args.port, Path(args.data) if args.data else None))
+            return 0
         settings = load_settings(env)
         logs.setup(settings.log_level, settings.tokens)
         return asyncio.run(_run(settings))

@@ -13,7 +13,7 @@ from actions.runner import Runner
 from actions.slack import SlackGateway
 from bot import blocks
 from bot.clock import Clock
-from bot.errors import IntegrationError, InvalidInput, PermissionDenied, TransitionRefused
+from bot.errors import IntegrationError, InvalidInput, PermissionDenied, TransientError, TransitionRefused
 from bot.models import Incident, Phase, State, StepRecord, StepStatus
 from bot.naming import clean_title, escape
 from bot.plans import People, Plan, default_plan
@@ -158,7 +158,21 @@ class IncidentService:
             await self.store.set_services(incident.id, affected)
             incident = await self.store.get_incident(incident.id)
         log.info("event=declared incident=%s level=%s source=%s user=%s", incident.key, level_key, source, user)
-        return await self.post_declaration(incident)
+        try:
+            return await self.post_declaration(incident)
+        except TransientError as exc:  # stored already: keep trying in the background, say so meanwhile
+            log.warning("event=declaration_delayed incident=%s error=%r", incident.key, str(exc))
+            self.spawn(self._post_later(incident), f"post {incident.key}")
+            return incident
+
+    async def _post_later(self, incident: Incident, attempts: int = 12) -> None:
+        for attempt in range(1, attempts + 1):
+            await asyncio.sleep(min(60.0, 2.0 * attempt))
+            try:
+                await self.post_declaration(await self.store.get_incident(incident.id))
+                return
+            except TransientError as exc:
+                log.warning("event=declaration_retry incident=%s attempt=%d error=%r", incident.key, attempt, str(exc))
 
     @staticmethod
     def validate_services(services: object, plan: Plan) -> list[str]:

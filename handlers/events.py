@@ -87,7 +87,8 @@ def register(app: AsyncApp) -> None:
     async def on_message(event: dict[str, Any], client: AsyncWebClient, context: Any) -> None:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return  # edits, joins, bots (ourselves included): not commands
-        text = str(event.get("text") or "")
+        # Slack escapes &, < and > in what people type; commands read the text as they typed it.
+        text = str(event.get("text") or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         resolution: Resolution = context["resolution"]
         channel = str(event.get("channel") or "")
         mine = await resolution.store.incident_by_channel(channel)

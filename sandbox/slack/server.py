@@ -476,12 +476,14 @@ class SlackEmulator:
             opened.open = False
         return ack
 
-    async def click(self, channel: str, ts: str, action_id: str, user: str, **kw: Any) -> dict[str, Any]:
-        """Click the button `action_id` of a message, as `user`."""
+    async def click(
+        self, channel: str, ts: str, action_id: str, user: str, value: str | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        """Click the button `action_id` (and `value`, when several share it) of a message, as `user`."""
         message = self.ws.channels[channel].find(ts)
         if message is None:
             raise LookupError(f"no message {ts} in {channel}")
-        button, block_id = self._find_button(message, action_id)
+        button, block_id = self._find_button(message, action_id, value)
         payload = {
             "type": "block_actions",
             "user": self._user(user),
@@ -505,17 +507,45 @@ class SlackEmulator:
         }
         return await self.send("interactive", payload, **kw)
 
+    async def click_view(
+        self, view_id: str, action_id: str, user: str, value: str | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        """Click a button of a view (the Home tab or a modal); `value` tells same-named buttons apart."""
+        opened = self.ws.views[view_id]
+        button, block_id = self._find_button(Message("0", "", "", opened.view.get("blocks", [])), action_id, value)
+        payload = {
+            "type": "block_actions",
+            "user": self._user(user),
+            "team": {"id": self.ws.team_id},
+            "trigger_id": self.ws.new_trigger(user),
+            "container": {"type": "view", "view_id": view_id},
+            "view": {"id": view_id, **opened.view},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": button.get("value", ""),
+                    "text": button["text"],
+                    "action_ts": self.ws.new_ts(),
+                }
+            ],
+            "token": "legacy",
+        }
+        return await self.send("interactive", payload, **kw)
+
     @staticmethod
-    def _find_button(message: Message, action_id: str) -> tuple[dict[str, Any], str]:
+    def _find_button(message: Message, action_id: str, value: str | None = None) -> tuple[dict[str, Any], str]:
         for block in message.blocks:
             elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
             for element in elements:
-                if element and element.get("action_id") == action_id:
+                if element and element.get("action_id") == action_id and value in (None, element.get("value")):
                     return element, str(block.get("block_id", ""))
         raise LookupError(f"message {message.ts} has no button {action_id!r}")
 
     async def type_message(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str:
-        """A person posts a message; the bot gets the `message` event."""
+        """A person posts a message; the bot gets the `message` event (text escaped as Slack clients do)."""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         chan = self.ws.channels[channel]
         message = Message(self.ws.new_ts(), user, text, thread_ts=thread_ts)
         chan.messages.append(message)
