@@ -152,6 +152,7 @@ async def burst(count: int = 50, scale: float = 1.0) -> dict[str, Row]:
             started = time.monotonic()
             acks: list[float] = []
             clicked: set[str] = set()
+            pending: set[asyncio.Task[None]] = set()
 
             async def timed(coro: Any) -> None:
                 t = time.perf_counter()
@@ -164,8 +165,10 @@ async def burst(count: int = 50, scale: float = 1.0) -> dict[str, Row]:
                         buttons = [e for b in message.blocks if b.get("type") == "actions" for e in b["elements"]]
                         if message.ts not in clicked and any(e["action_id"] == "incident_confirm" for e in buttons):
                             clicked.add(message.ts)
-                            asyncio.create_task(
-                                timed(stage.slack.click(p.incidents, message.ts, "incident_confirm", p.bob))
+                            pending.add(
+                                asyncio.create_task(
+                                    timed(stage.slack.click(p.incidents, message.ts, "incident_confirm", p.bob))
+                                )
                             )
                     await asyncio.sleep(0.05)
 
