@@ -52,6 +52,7 @@ class IncidentService:
         """What each message last showed, so that an unchanged render costs no Slack call."""
         self._permalinks: dict[int, str | None] = {}
         self._bookmarked: set[tuple[str, str]] = set()
+        self._refresh_pending: set[int] = set()
         self.listeners_drain: Callable[[float], Awaitable[None]] = _nothing
         """Waits for the Slack listeners still working after their ack (set by the wiring)."""
         self.on_change: Callable[[], None] = lambda: None
@@ -383,6 +384,19 @@ class IncidentService:
             if url not in existing:
                 await self.slack.add_bookmark(channel, title, url)
             self._bookmarked.add((channel, url))
+
+    def refresh_soon(self, incident_id: int, delay: float = 0.5) -> None:
+        """Refresh the incident's messages shortly, once for all the changes made meanwhile."""
+        if incident_id in self._refresh_pending:
+            return
+        self._refresh_pending.add(incident_id)
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            self._refresh_pending.discard(incident_id)
+            await self.refresh(incident_id)
+
+        self.spawn(later(), f"refresh {incident_id}")
 
     async def declaration_link(self, incident: Incident) -> str | None:
         if incident.id not in self._permalinks:
