@@ -78,6 +78,9 @@ class Stage:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            await reader.close()
         for proc in self.procs:
             if proc.returncode is None:
                 proc.send_signal(signal.SIGKILL)

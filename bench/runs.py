@@ -22,20 +22,19 @@ Row = tuple[float, str, str, bool]
 
 
 async def _steps_done(stage: Stage, count: int) -> bool:
-    store = await stage.store()
-    try:
-        active = await store.incidents_in([State.ACTIVE], limit=10_000)
-        if len(active) < count:
-            return False
-        for incident in active:
-            if any(
-                s.status in (StepStatus.PENDING, StepStatus.RUNNING)
-                for s in await store.list_steps(incident.id, Phase.START)
-            ):
-                return False
-        return True
-    finally:
-        await store.close()
+    """Whether `count` incidents are active with every start step finished (reads only: no write lock)."""
+    store = getattr(stage, "_reader", None)
+    if store is None:
+        store = await stage.store()
+        stage._reader = store  # type: ignore[attr-defined]
+    active = await store.incidents_in([State.ACTIVE], limit=10_000)
+    if len(active) < count:
+        return False
+    async with store._conn.execute(
+        "SELECT COUNT(*) FROM steps WHERE phase = 'on_start' AND status IN ('pending', 'running')"
+    ) as cur:
+        row = await cur.fetchone()
+    return row is not None and row[0] == 0
 
 
 async def ack_latency() -> dict[str, Row]:
@@ -102,10 +101,13 @@ async def critical_path(latency: float = 0.2) -> dict[str, Row]:
             await wait(lambda: _steps_done(stage, 1), 60, 0.02)
             wall = time.monotonic() - started
             store = await stage.store()
+            records = await store.list_steps(1, Phase.START)
             steps = {
-                s.name: (s.finished_at - s.started_at).total_seconds()  # type: ignore[operator]
-                for s in await store.list_steps(1, Phase.START)
+                s.name: (s.finished_at - s.started_at).total_seconds()
+                for s in records
+                if s.started_at and s.finished_at
             }
+            not_ok = [f"{s.name}:{s.status}" for s in records if s.status != StepStatus.OK]
             await store.close()
     chain = _critical_path(steps)
     serial = sum(steps.values())
@@ -114,6 +116,7 @@ async def critical_path(latency: float = 0.2) -> dict[str, Row]:
         "slowest step chain": (chain, "s", "", True),
         "sum of steps (serial)": (serial, "s", "", True),
         "critical path ratio": (wall / chain, "x", "<= 1.2", wall / chain <= 1.2),
+        "steps not ok": (len(not_ok), " ".join(not_ok), "0", not not_ok),
     }
 
 

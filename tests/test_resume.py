@@ -76,7 +76,8 @@ async def test_declaration_delayed_by_slack_is_posted_when_slack_recovers(
     slack: SlackEmulator, people: People, running: Running
 ) -> None:
     slack.fail("chat.postMessage", status=503, retry_after=None, times=3)  # one post, with its 2 retries
-    execution = await slack.run_function("start_incident", {"title": "API errors", "level": "P3",
-                                                            "reporter": people.alice})
+    execution = await slack.run_function(
+        "start_incident", {"title": "API errors", "level": "P3", "reporter": people.alice}
+    )
     decl = await wait_for(lambda: slack.messages(people.incidents), timeout=15, what="posted in the background")
     assert "INC-1: API errors" in decl[0].text and execution.state == "pending"
