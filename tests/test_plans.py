@@ -113,3 +113,8 @@ def test_postmortem_template_is_read_and_checked(tmp_path: Path) -> None:
         load_plans(tmp_path)
     with pytest.raises(PlanError, match="unknown on_resolve step 'create_channel'"):
         parse_plan(GOOD + "on_resolve: [create_channel]\n", "p.yaml")
+
+
+def test_packaged_plan_is_the_shipped_plan() -> None:
+    """bot/default_plan.yaml (for the sandbox of a non-editable install) must match plans/default.yaml."""
+    assert (ROOT / "bot" / "default_plan.yaml").read_text() == (ROOT / "plans" / "default.yaml").read_text()
