@@ -359,9 +359,8 @@ class IncidentService:
             await self._show(
                 intro["channel"], intro["ts"], blocks.headline(incident), blocks.intro(incident, plan, steps, link)
             )
-        reply = done.get("announce") or {}
-        if reply.get("ts") and reply.get("channel"):
-            await self._show(reply["channel"], reply["ts"], *blocks.announcement(incident, steps))
+        # The announcement in the declaration's thread keeps its first words; its parent (the
+        # declaration, updated above) carries the links as they arrive: one update less per change.
         for message in (done.get("notify") or {}).get("messages", []):
             await self._show(message["channel"], message["ts"], *blocks.alert(incident, plan, steps))
         if incident.resolved_at:

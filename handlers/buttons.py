@@ -20,7 +20,7 @@ Act = Callable[[IncidentService, IncidentRef, str], Awaitable[str | None]]
 
 async def _confirm(service: IncidentService, ref: IncidentRef, user: str) -> str | None:
     await service.confirm(ref.incident_id, user)
-    await service.refresh(ref.incident_id)  # show "confirmed by" before the steps finish
+    service.refresh_soon(ref.incident_id)  # "confirmed by" shows at once, with the first links if they are quick
     return None
 
 

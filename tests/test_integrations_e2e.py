@@ -66,9 +66,10 @@ async def test_channel_zoom_and_jira_are_created_at_the_same_time(
     intro = slack.messages(channel.id)[0]
     reply = slack.messages(people.incidents, thread_ts=decl.ts)[0]
     dm = slack.messages(slack.ws.channel_by_name(f"dm-{people.dave.lower()}").id)[0]  # type: ignore[union-attr]
-    for where, message in ((channel.id, intro), (people.incidents, reply), (people.incidents, decl)):
+    for where, message in ((channel.id, intro), (people.incidents, decl)):
         _, entities = slack.seen(where, message.ts)
         assert f"link:{meeting['join_url']}" in entities and f"link:{jira.url}/browse/OPS-1" in entities
+    assert f"channel:{channel.id}" in slack.seen(people.incidents, reply.ts)[1]  # under the declaration
     assert meeting["join_url"] in str(dm.blocks) and "zak=" not in str(slack.calls)
     assert {b["link"] for b in channel.bookmarks} == {meeting["join_url"], f"{jira.url}/browse/OPS-1"}
 

@@ -100,7 +100,7 @@ def test_an_incident_from_start_to_archive_in_the_browser(
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 20)
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))  # it re-renders live
 
     def click(css: str) -> None:
         """Click, again if the page re-rendered the element in between (it updates live)."""
