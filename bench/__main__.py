@@ -26,7 +26,8 @@ def table(results: dict[str, dict[str, runs.Row]]) -> str:
     lines = ["| bench | figure | value | target | ok |", "|---|---|---|---|---|"]
     for suite, rows in results.items():
         for name, (value, unit, target, ok) in rows.items():
-            shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+            digits = 2 if unit == "x" else 1
+            shown = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
             lines.append(f"| {suite} | {name} | {shown} {unit} | {target} | {'yes' if ok else 'NO'} |")
     return "\n".join(lines)
 
