@@ -27,19 +27,9 @@ async def notify(ctx: StepContext) -> dict[str, Any]:
             problems.append(f"channel {channel}: {exc.code}")
             continue
         recipients.append(channel_id)
-    recipients.extend(targets.users)
-    for group in targets.usergroups:
-        members = await ctx.slack.usergroup_members(group)
-        if members is None:
-            problems.append(f"user group {group} does not exist")
-        else:
-            recipients.extend(members)
-    for email in targets.emails:
-        user = await ctx.slack.user_by_email(email)
-        if user is None:
-            problems.append(f"no Slack user has the email {email}")
-        else:
-            recipients.append(user)
+    people, missing = await ctx.slack.people(targets)
+    recipients.extend(people)
+    problems.extend(missing)
     steps = await ctx.store.list_steps(incident.id, ctx.record.phase)
     text, body = blocks.alert(incident, ctx.plan, steps)
     for target in dict.fromkeys(recipients):

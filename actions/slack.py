@@ -261,6 +261,24 @@ class SlackGateway:
             raise
         return str(data["user"]["id"])
 
+    async def people(self, who: Any) -> tuple[list[str], list[str]]:
+        """User IDs of `who` (users, user groups expanded, emails looked up), and what was not found."""
+        users: list[str] = list(who.users)
+        problems: list[str] = []
+        for group in who.usergroups:
+            members = await self.usergroup_members(group)
+            if members is None:
+                problems.append(f"user group {group} does not exist")
+            else:
+                users.extend(members)
+        for email in who.emails:
+            user = await self.user_by_email(email)
+            if user is None:
+                problems.append(f"no Slack user has the email {email}")
+            else:
+                users.append(user)
+        return users, problems
+
     async def usergroup_id(self, handle_or_id: str) -> str | None:
         if not handle_or_id.startswith("@"):
             return handle_or_id

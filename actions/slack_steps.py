@@ -58,21 +58,7 @@ async def create_channel(ctx: StepContext) -> dict[str, Any]:
 async def invite_responders(ctx: StepContext) -> dict[str, Any]:
     incident = ctx.incident
     channel = ctx.results["create_channel"]["channel_id"]
-    people = ctx.plan.responders_for(incident.level)
-    users: list[str] = list(people.users)
-    problems: list[str] = []
-    for group in people.usergroups:
-        members = await ctx.slack.usergroup_members(group)
-        if members is None:
-            problems.append(f"user group {group} does not exist")
-        else:
-            users.extend(members)
-    for email in people.emails:
-        user = await ctx.slack.user_by_email(email)
-        if user is None:
-            problems.append(f"no Slack user has the email {email}")
-        else:
-            users.append(user)
+    users, problems = await ctx.slack.people(ctx.plan.responders_for(incident.level))
     users.extend(u for u in (incident.declared_by, incident.confirmed_by) if u)
     unique = [u for u in dict.fromkeys(users) if u and u != ctx.slack.bot_user_id]
     errors = await ctx.slack.invite(channel, unique) if unique else []
