@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.telemetry import Telemetry
 
+log = logging.getLogger(__name__)
 Readiness = Callable[[], Awaitable[tuple[bool, str]]]
 
 
@@ -35,7 +37,10 @@ class HealthServer:
         app.router.add_get("/metrics", self.metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        try:
+            await web.TCPSite(self._runner, self.host, self.port).start()
+        except OSError as exc:  # a busy port costs the health endpoints, never the bot
+            log.error("event=health_server_failed port=%d error=%r", self.port, str(exc))
 
     async def stop(self) -> None:
         if self._runner is not None:

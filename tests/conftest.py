@@ -150,6 +150,7 @@ def env(
         "DATABASE_URL": f"sqlite:///{tmp_path}/incidents.db",
         "PLANS_DIR": str(plans_dir),
         "SLACK_TIMEOUT": "5",
+        "HEALTH_PORT": "0",
         **integration_env(zoom, jira, confluence),
     }
 
