@@ -5,6 +5,7 @@ pick an origin, see the post-mortem link, fast-forward 30 days and see the chann
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import threading
 import time
@@ -129,8 +130,11 @@ def test_an_incident_from_start_to_archive_in_the_browser(
             sees("Resources", "#messages")
             sees("Join the meeting", "#messages")
             sees("OPS-1", "#messages")
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            browser.save_screenshot(str(SHOTS / "sandbox.png"))
+            # UPDATE_SCREENSHOTS=1 refreshes the one in docs/; otherwise the tree stays untouched.
+            shots = SHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+            shots.mkdir(parents=True, exist_ok=True)
+            browser.save_screenshot(str(shots / "sandbox.png"))
+            assert (shots / "sandbox.png").read_bytes()[:4] == b"\x89PNG"
             composer = browser.find_element(By.ID, "composer")
             composer.send_keys("resolve INC-1")
             click("#send")
