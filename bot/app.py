@@ -38,7 +38,8 @@ from bot.service import IncidentService
 from bot.sweeps import Sweeper
 from bot.telemetry import Telemetry
 from handlers import background, register_all
-from storage.sqlite import SqliteLease, SqliteStore, open_store
+from storage.lease import SqliteLease
+from storage.sqlite import SqliteStore, open_store
 
 log = logging.getLogger(__name__)
 

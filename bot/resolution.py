@@ -31,6 +31,18 @@ class Resolution:
     async def active(self) -> list[Incident]:
         return await self.store.incidents_in([State.ACTIVE])
 
+    async def get(self, incident_id: int) -> Incident:
+        """Raises IncidentNotFound."""
+        return await self.store.get_incident(incident_id)
+
+    async def of_channel(self, channel: str | None) -> Incident | None:
+        """The incident whose channel this is, if any."""
+        return await self.store.incident_by_channel(channel) if channel else None
+
+    async def spoke(self, channel: str, at: datetime) -> None:
+        """A person wrote in an incident channel: its silence (for reminders and archiving) starts again."""
+        await self.store.touch(channel, at)
+
     async def pick(self, key: str | None, channel: str | None = None) -> Incident | list[Incident]:
         """The incident meant: the key's, the channel's, or the only active one; else every active one.
 

@@ -8,6 +8,7 @@ takeover in the middle of a sweep neither loses nor repeats a message.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -117,7 +118,9 @@ class Sweeper:
             )
             incidents = await self.store.overlapping(since, until)
             try:
-                png = chart.render(
+                # Drawing takes a fraction of a second of CPU: off the event loop, so acks are not held up.
+                png = await asyncio.to_thread(
+                    chart.render,
                     incidents,
                     self.service.plans,
                     default_plan(dict(self.service.plans)),

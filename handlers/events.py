@@ -91,9 +91,9 @@ def register(app: AsyncApp) -> None:
         text = str(event.get("text") or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         resolution: Resolution = context["resolution"]
         channel = str(event.get("channel") or "")
-        mine = await resolution.store.incident_by_channel(channel)
-        if mine is not None:  # a person spoke in the incident channel: its silence starts again
-            await resolution.store.touch(channel, _at(str(event.get("ts") or "0"), resolution))
+        mine = await resolution.of_channel(channel)
+        if mine is not None:
+            await resolution.spoke(channel, _at(str(event.get("ts") or "0"), resolution))
         if mine is None and channel not in resolution.core.announce_ids.values():
             return  # the bot only listens in the announce and incident channels
         try:

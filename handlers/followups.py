@@ -21,7 +21,7 @@ def register(app: AsyncApp) -> None:
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id")
         message = body.get("message") or {}
-        incident = await resolution.store.incident_by_channel(channel) if channel else None
+        incident = await resolution.of_channel(channel)
         if incident is None:
             await tell(client, channel, user, "Follow-ups are created from messages of an incident channel.")
             return

@@ -30,7 +30,7 @@ async def open_for(
     """Open the resolve modal for the incident meant; or say why not (returned, for an ephemeral answer)."""
     try:
         if incident_id is not None:
-            picked: Incident | list[Incident] = await resolution.store.get_incident(incident_id)
+            picked: Incident | list[Incident] = await resolution.get(incident_id)
         else:
             picked = await resolution.pick(key, channel)
         if isinstance(picked, Incident):
@@ -60,7 +60,7 @@ async def slash(command: dict[str, Any], rest: str, client: AsyncWebClient, reso
     """`/incident resolve [INC-42]`: a modal, or the list of active incidents, or why not."""
     key = rest.split()[0] if rest.split() else None
     channel = str(command.get("channel_id") or "") or None
-    if key is None and (channel is None or await resolution.store.incident_by_channel(channel) is None):
+    if key is None and await resolution.of_channel(channel) is None:
         try:
             picked = await resolution.pick(None)
         except IncidentBotError as exc:
@@ -123,7 +123,7 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors={BlockId.ORIGIN: "Choose Internal or Third-party provider."})
             return
         try:
-            resolution.refuse(await resolution.store.get_incident(incident_id))
+            resolution.refuse(await resolution.get(incident_id))
             from bot.commands import clean_summary
 
             clean_summary(summary)

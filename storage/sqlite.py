@@ -18,6 +18,7 @@ from bot.errors import ConfigError, IncidentNotFound
 from bot.models import Followup, Incident, Origin, State, StepRecord, StepStatus, TimelineEntry
 
 KEY_PREFIX = "INC-"
+NOW = "((julianday('now') - 2440587.5) * 86400.0)"  # the database's clock, in Unix seconds
 _KEY_RE = re.compile(r"^\s*INC-(\d{1,12})\s*$", re.IGNORECASE)
 
 
@@ -605,7 +606,7 @@ class SqliteStore:
             return [row["incident_id"] for row in await cur.fetchall()]
 
     async def _leads(self, db: aiosqlite.Connection, epoch: int) -> bool:
-        async with db.execute(f"SELECT epoch, expires_at >= {_NOW} AS live FROM lease WHERE id = 1") as cur:
+        async with db.execute(f"SELECT epoch, expires_at >= {NOW} AS live FROM lease WHERE id = 1") as cur:
             row = await cur.fetchone()
         return row is not None and int(row["epoch"]) == epoch and bool(row["live"])
 
@@ -721,53 +722,6 @@ class SqliteStore:
             )
             for row in rows
         ]
-
-
-_NOW = "((julianday('now') - 2440587.5) * 86400.0)"  # the database's clock, in Unix seconds
-
-
-class SqliteLease:
-    """The leader lease: one row, an epoch that grows with every change of leader, SQLite's clock."""
-
-    def __init__(self, store: SqliteStore) -> None:
-        self.store = store
-
-    async def acquire(self, holder: str, ttl: float) -> int | None:
-        """Take or renew the lease; the epoch when held (new holder: epoch + 1), None when someone else has it."""
-        async with self.store._tx() as db:
-            cur = await db.execute(
-                f"UPDATE lease SET epoch = CASE WHEN holder = ? THEN epoch ELSE epoch + 1 END, holder = ?,"
-                f" expires_at = {_NOW} + ? WHERE id = 1 AND (holder = ? OR holder IS NULL OR expires_at < {_NOW})",
-                (holder, holder, ttl, holder),
-            )
-            if cur.rowcount != 1:
-                return None
-            async with db.execute("SELECT epoch FROM lease WHERE id = 1") as c:
-                row = await c.fetchone()
-            return int(row["epoch"]) if row else None
-
-    async def renew(self, holder: str, epoch: int, ttl: float) -> bool:
-        async with self.store._tx() as db:
-            cur = await db.execute(
-                f"UPDATE lease SET expires_at = {_NOW} + ? WHERE id = 1 AND holder = ? AND epoch = ?"
-                f" AND expires_at >= {_NOW}",
-                (ttl, holder, epoch),
-            )
-            return cur.rowcount == 1
-
-    async def release(self, holder: str, epoch: int) -> None:
-        async with self.store._tx() as db:
-            await db.execute(
-                "UPDATE lease SET holder = NULL, expires_at = 0 WHERE id = 1 AND holder = ? AND epoch = ?",
-                (holder, epoch),
-            )
-
-    async def current(self) -> tuple[str | None, int, float]:
-        """(holder, epoch, seconds left) as the database sees it."""
-        async with self.store._conn.execute(f"SELECT holder, epoch, expires_at - {_NOW} AS left FROM lease") as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        return row["holder"], int(row["epoch"]), float(row["left"])
 
 
 async def open_store(database_url: str) -> SqliteStore:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.leader import Leadership
-from storage.sqlite import SqliteLease, SqliteStore
+from storage.lease import SqliteLease
+from storage.sqlite import SqliteStore
 
 
 class FlakyLease:
