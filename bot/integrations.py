@@ -63,35 +63,45 @@ class Integration:
         return self.settings is not None
 
 
-def _read(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+class _Missing(Exception):
+    """Why an integration is not configured (its message)."""
+
+
+def _read(
+    env: Mapping[str, str], label: str, prefix: str, names: tuple[str, ...], urls: dict[str, str]
+) -> tuple[dict[str, str], float]:
+    """The required variables (all or none), the URLs checked and `<PREFIX>_TIMEOUT`; raises _Missing."""
     values = {name: env.get(name, "").strip() for name in names}
-    return values, [name for name, value in values.items() if not value]
-
-
-def _timeout(env: Mapping[str, str], name: str) -> float | None:
-    text = env.get(name, "").strip() or "10"
+    missing = [name for name, value in values.items() if not value]
+    if len(missing) == len(names):
+        raise _Missing(f"{label} is not configured")
+    if missing:
+        raise _Missing(f"{label} is not configured: {', '.join(missing)} not set")
+    for name, url in {**{n: values[n] for n in names if n.endswith("_URL")}, **urls}.items():
+        if not _URL.match(url):
+            raise _Missing(f"{label} is not configured: {name} is not an http(s) URL")
     try:
-        value = float(text)
+        timeout = float(env.get(f"{prefix}_TIMEOUT", "").strip() or "10")
     except ValueError:
-        return None
-    return value if 0 < value <= 120 else None
+        timeout = 0.0
+    if not 0 < timeout <= 120:
+        raise _Missing(f"{label} is not configured: {prefix}_TIMEOUT must be 0-120 seconds")
+    return values, timeout
 
 
 def zoom_from_env(env: Mapping[str, str]) -> Integration:
-    names = ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_HOST")
-    values, missing = _read(env, names)
-    if len(missing) == len(names):
-        return Integration("zoom", None, "Zoom is not configured")
-    if missing:
-        return Integration("zoom", None, f"Zoom is not configured: {', '.join(missing)} not set")
     api_url = (env.get("ZOOM_API_URL", "").strip() or "https://api.zoom.us/v2").rstrip("/")
     oauth_url = env.get("ZOOM_OAUTH_URL", "").strip() or "https://zoom.us/oauth/token"
-    for name, url in (("ZOOM_API_URL", api_url), ("ZOOM_OAUTH_URL", oauth_url)):
-        if not _URL.match(url):
-            return Integration("zoom", None, f"Zoom is not configured: {name} is not an http(s) URL")
-    timeout = _timeout(env, "ZOOM_TIMEOUT")
-    if timeout is None:
-        return Integration("zoom", None, "Zoom is not configured: ZOOM_TIMEOUT must be 0-120 seconds")
+    try:
+        values, timeout = _read(
+            env,
+            "Zoom",
+            "ZOOM",
+            ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_HOST"),
+            {"ZOOM_API_URL": api_url, "ZOOM_OAUTH_URL": oauth_url},
+        )
+    except _Missing as why:
+        return Integration("zoom", None, str(why))
     return Integration(
         "zoom",
         ZoomSettings(
@@ -107,17 +117,10 @@ def zoom_from_env(env: Mapping[str, str]) -> Integration:
 
 
 def jira_from_env(env: Mapping[str, str]) -> Integration:
-    names = ("JIRA_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PROJECT")
-    values, missing = _read(env, names)
-    if len(missing) == len(names):
-        return Integration("jira", None, "Jira is not configured")
-    if missing:
-        return Integration("jira", None, f"Jira is not configured: {', '.join(missing)} not set")
-    if not _URL.match(values["JIRA_URL"]):
-        return Integration("jira", None, "Jira is not configured: JIRA_URL is not an http(s) URL")
-    timeout = _timeout(env, "JIRA_TIMEOUT")
-    if timeout is None:
-        return Integration("jira", None, "Jira is not configured: JIRA_TIMEOUT must be 0-120 seconds")
+    try:
+        values, timeout = _read(env, "Jira", "JIRA", ("JIRA_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PROJECT"), {})
+    except _Missing as why:
+        return Integration("jira", None, str(why))
     return Integration(
         "jira",
         JiraSettings(
@@ -132,20 +135,19 @@ def jira_from_env(env: Mapping[str, str]) -> Integration:
 
 
 def confluence_from_env(env: Mapping[str, str]) -> Integration:
-    names = ("CONFLUENCE_URL", "CONFLUENCE_EMAIL", "CONFLUENCE_API_TOKEN", "CONFLUENCE_SPACE")
-    values, missing = _read(env, names)
-    if len(missing) == len(names):
-        return Integration("confluence", None, "Confluence is not configured")
-    if missing:
-        return Integration("confluence", None, f"Confluence is not configured: {', '.join(missing)} not set")
-    if not _URL.match(values["CONFLUENCE_URL"]):
-        return Integration("confluence", None, "Confluence is not configured: CONFLUENCE_URL is not an http(s) URL")
-    timeout = _timeout(env, "CONFLUENCE_TIMEOUT")
-    if timeout is None:
-        return Integration("confluence", None, "Confluence is not configured: CONFLUENCE_TIMEOUT must be 0-120 s")
-    parent = env.get("CONFLUENCE_PARENT_ID", "").strip() or None
-    if parent is not None and not parent.isdigit():
-        return Integration("confluence", None, "Confluence is not configured: CONFLUENCE_PARENT_ID must be a page id")
+    try:
+        values, timeout = _read(
+            env,
+            "Confluence",
+            "CONFLUENCE",
+            ("CONFLUENCE_URL", "CONFLUENCE_EMAIL", "CONFLUENCE_API_TOKEN", "CONFLUENCE_SPACE"),
+            {},
+        )
+        parent = env.get("CONFLUENCE_PARENT_ID", "").strip() or None
+        if parent is not None and not parent.isdigit():
+            raise _Missing("Confluence is not configured: CONFLUENCE_PARENT_ID must be a page id")
+    except _Missing as why:
+        return Integration("confluence", None, str(why))
     return Integration(
         "confluence",
         ConfluenceSettings(
