@@ -71,8 +71,6 @@ class Incident:
     cancelled_at: datetime | None = None
     channel_id: str | None = None
     channel_name: str | None = None
-    report_channel: str | None = None
-    report_ts: str | None = None
     function_state: str | None = None
     resolved_by: str | None = None
     resolved_at: datetime | None = None

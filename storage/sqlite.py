@@ -74,8 +74,6 @@ def _incident(row: aiosqlite.Row) -> Incident:
         cancelled_at=_dt(row["cancelled_at"]),
         channel_id=row["channel_id"],
         channel_name=row["channel_name"],
-        report_channel=row["report_channel"],
-        report_ts=row["report_ts"],
         function_state=row["function_state"],
         resolved_by=row["resolved_by"],
         resolved_at=_dt(row["resolved_at"]),
